@@ -1,0 +1,42 @@
+"""The roles of DESIGN.md §1 (角色) and what each may do. Pure data, no Django models."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", _("接警员")
+    OFFICER = "officer", _("民警/辅警")
+    UNIT_CHIEF = "unit_chief", _("所长/队长")
+    LEGAL_OFFICER = "legal_officer", _("法制员")
+    LEGAL_AFFAIRS = "legal_affairs", _("法制大队")
+    LEADER = "leader", _("局领导")
+    PROCURATOR = "procurator", _("检察官")
+    MEDIATOR = "mediator", _("调解员")
+    ASSISTANT = "assistant", _("警务助理")
+    AUDITOR = "auditor", _("审计员")
+    ADMIN = "admin", _("系统管理员")
+
+
+# Roles whose unit scope is the whole bureau, whatever unit they sit in.
+BUREAU_WIDE_ROLES = frozenset({Role.LEADER, Role.LEGAL_AFFAIRS, Role.PROCURATOR, Role.AUDITOR, Role.ADMIN})
+
+_CASE_STAFF = frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER})
+_ALL = frozenset(Role)
+
+# action → roles that may perform it. An action not listed here is refused to everyone.
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    "home.view": _ALL,
+    "unit.view": _ALL - {Role.MEDIATOR, Role.ASSISTANT},
+    "unit.manage": frozenset({Role.ADMIN}),
+    "user.manage": frozenset({Role.ADMIN}),
+    "place.view": _ALL,
+    "person.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER, Role.PROCURATOR},
+    "person.create": _CASE_STAFF,
+    "person.change": _CASE_STAFF,
+    # Seeing an ID number or phone in full is a separate, audited act (个人信息查看).
+    "person.reveal": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
+    "audit.view": frozenset({Role.AUDITOR}),
+}

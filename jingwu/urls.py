@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from jingwu.api import api
+
+urlpatterns = [
+    path("", include("jingwu.web.urls")),
+    path("people/", include("jingwu.people.urls")),
+    path("places/", include("jingwu.geo.urls")),
+    path("org/", include("jingwu.org.urls")),
+    path("audit/", include("jingwu.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+]
