@@ -8,7 +8,7 @@ from jingwu.org.demo import DEMO_ACCOUNTS
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+def django_db_setup(django_db_setup, django_db_blocker):
     from jingwu.geo.reference import load_reference_data
     from jingwu.org.demo import ensure_demo_accounts
 
@@ -18,7 +18,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def user_of(db):  # noqa: ANN001, ANN201
+def user_of(db):
     """`user_of("officer")`: a fresh instance of a demo account (no cached roles or scope)."""
     from jingwu.org.models import User
 

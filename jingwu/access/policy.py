@@ -14,7 +14,7 @@ missing (404), never as forbidden, so guessing ids leaks nothing. Every refusal 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -23,8 +23,6 @@ from django.http import Http404
 from jingwu.access.roles import BUREAU_WIDE_ROLES, CAPABILITIES
 from jingwu.audit.models import Outcome
 from jingwu.audit.services import audit_record
-
-M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,9 @@ def can(user: Any, action: str, obj: Any = None, *, unit_field: str = "unit") ->
     return unit_scope(user).contains(_unit_path_of(obj, unit_field))
 
 
-def visible_to(user: Any, action: str, queryset: QuerySet[M], *, unit_field: str = "unit") -> QuerySet[M]:
+def visible_to[M: Model](
+    user: Any, action: str, queryset: QuerySet[M], *, unit_field: str = "unit"
+) -> QuerySet[M]:
     """`queryset` narrowed to the records `user` may `action` (NetBox's `restrict`)."""
     if not has_capability(user, action):
         return queryset.none()
@@ -109,7 +109,10 @@ def visible_to(user: Any, action: str, queryset: QuerySet[M], *, unit_field: str
 
 def _deny(user: Any, action: str, object_type: str = "", object_id: Any = "") -> None:
     audit_record(
-        actor=user, action=action, object_type=object_type, object_id=object_id or "",
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id or "",
         outcome=Outcome.DENIED,
     )
 
@@ -121,7 +124,7 @@ def require(user: Any, action: str) -> None:
         raise PermissionDenied(action)
 
 
-def get_visible_or_404(
+def get_visible_or_404[M: Model](
     user: Any, action: str, queryset: QuerySet[M], *, unit_field: str = "unit", **lookup: Any
 ) -> M:
     """One record the user may `action`; a record outside the scope is a 404, and audited."""

@@ -16,8 +16,21 @@ GENESIS_HASH = "0" * 64
 
 # The fields that the hash covers, in a fixed order.
 HASHED_FIELDS = (
-    "seq", "at", "actor_id", "actor_username", "actor_roles", "actor_unit", "action", "object_type",
-    "object_id", "object_label", "outcome", "ip", "request_id", "path", "changes",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_username",
+    "actor_roles",
+    "actor_unit",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "outcome",
+    "ip",
+    "request_id",
+    "path",
+    "changes",
 )
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from jingwu.audit.context import RequestContext, current
+from jingwu.audit.context import RequestContext, bind_request, unbind_request
 
 
 class RequestContextMiddleware:
@@ -16,7 +16,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
-        token = current.set(
+        token = bind_request(
             RequestContext(
                 ip=request.META.get("REMOTE_ADDR", ""), request_id=request_id, path=request.path[:300]
             )
@@ -24,6 +24,6 @@ class RequestContextMiddleware:
         try:
             response = self.get_response(request)
         finally:
-            current.reset(token)
+            unbind_request(token)
         response["X-Request-Id"] = request_id
         return response

@@ -45,3 +45,6 @@ class ChainHead(models.Model):
 
     seq = models.BigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from jingwu.audit.chain import GENESIS_HASH, entry_hash
-from jingwu.audit.context import current
+from jingwu.audit.context import current_request
 from jingwu.audit.models import AuditEntry, ChainHead, Outcome
 
 
@@ -42,7 +42,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         object_label = object_label or str(obj)
-    context = current.get()
+    context = current_request()
     fields: dict[str, Any] = {
         **_actor_fields(actor),
         "at": timezone.now(),
@@ -77,8 +77,4 @@ def _hashable(fields: dict[str, Any]) -> dict[str, Any]:
 
 def diff_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the fields whose value changed."""
-    return {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if before.get(name) != value
-    }
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}

@@ -19,6 +19,8 @@ class Conflict(ServiceError):
 
     status_code = 409
 
-    def __init__(self, message: str, field_errors: dict[str, str] | None = None, existing_id: int | None = None):
+    def __init__(
+        self, message: str, field_errors: dict[str, str] | None = None, existing_id: int | None = None
+    ):
         super().__init__(message, field_errors)
         self.existing_id = existing_id

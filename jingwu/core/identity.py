@@ -20,7 +20,7 @@ def normalise_id_number(raw: str) -> str:
     """Return the canonical 18-character form (upper-case X) or raise InvalidIdentity."""
     value = ric.compact(raw or "")
     if len(value) != 18:
-        raise InvalidIdentity("身份证号码应为18位（当前%d位）" % len(value))
+        raise InvalidIdentity(f"身份证号码应为18位（当前{len(value)}位）")
     try:
         return ric.validate(value)
     except stdnum_exceptions.InvalidChecksum as exc:

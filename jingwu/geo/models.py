@@ -21,11 +21,19 @@ class Division(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     station = models.ForeignKey(
-        Unit, verbose_name=_("责任派出所"), null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name=_("责任派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="divisions",
     )
     grid = models.ForeignKey(
-        "Grid", verbose_name=_("网格"), null=True, blank=True, on_delete=models.SET_NULL,
+        "Grid",
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="villages",
     )
 
@@ -52,7 +60,9 @@ class Grid(models.Model):
     township = models.ForeignKey(
         Division, on_delete=models.PROTECT, related_name="grids", limit_choices_to={"level": 4}
     )
-    station = models.ForeignKey(Unit, verbose_name=_("责任派出所"), on_delete=models.PROTECT, related_name="grids")
+    station = models.ForeignKey(
+        Unit, verbose_name=_("责任派出所"), on_delete=models.PROTECT, related_name="grids"
+    )
 
     class Meta:
         ordering = ["code"]

@@ -37,7 +37,11 @@ def load_reference_data() -> dict[str, int]:
             continue
         grid, _ = Grid.objects.update_or_create(
             code=f"G{division.code}",
-            defaults={"name": f"{division.name}网格", "township": division.parent, "station": division.station},
+            defaults={
+                "name": f"{division.name}网格",
+                "township": division.parent,
+                "station": division.station,
+            },
         )
         if division.grid_id != grid.pk:
             division.grid = grid

@@ -49,7 +49,9 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> list[User]:
         user = User.objects.filter(username=account.username).first()
         if user is None:
             user = User(
-                username=account.username, full_name=account.full_name, badge_number=account.badge_number,
+                username=account.username,
+                full_name=account.full_name,
+                badge_number=account.badge_number,
                 unit=Unit.objects.get(code=account.unit_code),
             )
             user.set_password(password)

@@ -19,12 +19,20 @@ class Unit(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(max_length=400, db_index=True, editable=False)
     commands = models.ManyToManyField(
-        "self", verbose_name=_("指挥的单位"), symmetrical=False, blank=True, related_name="commanded_by",
+        "self",
+        verbose_name=_("指挥的单位"),
+        symmetrical=False,
+        blank=True,
+        related_name="commanded_by",
         help_text=_("区域联合派出所统一指挥的成员派出所"),
     )
     township_code = models.CharField(_("辖区乡镇代码"), max_length=12, blank=True)
@@ -74,7 +82,9 @@ class User(AbstractUser):
     """A person who logs in (用户): belongs to one unit and holds one or more roles."""
 
     full_name = models.CharField(_("姓名"), max_length=32)
-    unit = models.ForeignKey(Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="members")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="members"
+    )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), related_name="users")
     badge_number = models.CharField(_("警号"), max_length=16, blank=True)
     phone = models.CharField(_("电话"), max_length=20, blank=True)

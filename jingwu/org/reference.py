@@ -72,13 +72,23 @@ def load_units(townships: list[dict[str, Any]]) -> dict[str, Unit]:
         if code12 in joint_members:
             teams = [t for t in teams if t["kind"] == UnitKind.COMMUNITY_TEAM]
         for team_order, team in enumerate(teams):
-            _upsert_unit(f"{station.code}-{team['suffix']}", f"{short}{team['name']}", team["kind"], station,
-                         team_order)
+            _upsert_unit(
+                f"{station.code}-{team['suffix']}",
+                f"{short}{team['name']}",
+                team["kind"],
+                station,
+                team_order,
+            )
     for order, joint in enumerate(spec["joint_stations"], start=10):
         unit = _upsert_unit(joint["code"], joint["name"], UnitKind.JOINT_STATION, bureau, order)
         for team_order, team in enumerate(joint["teams"]):
-            _upsert_unit(f"{unit.code}-{team['suffix']}", f"{joint['name'].removesuffix('派出所')}{team['name']}",
-                         team["kind"], unit, team_order)
+            _upsert_unit(
+                f"{unit.code}-{team['suffix']}",
+                f"{joint['name']}{team['name']}",
+                team["kind"],
+                unit,
+                team_order,
+            )
         unit.commands.set([stations[code] for code in joint["members"]])
     for order, item in enumerate(spec["external"], start=90):
         _upsert_unit(item["code"], item["name"], item["kind"], None, order)

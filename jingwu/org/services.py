@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Concat, Substr
 from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 from jingwu.access.policy import require
 from jingwu.access.roles import Role as RoleCode
@@ -50,8 +50,12 @@ def unit_create(*, actor: Any, code: str, name: str, kind: str, parent: Unit | N
         unit = Unit(code=code, name=name, kind=kind, parent=parent)
         unit.path = unit.compute_path()
         unit.save()
-        audit_record(actor=actor, action="unit.create", obj=unit,
-                     changes={"code": [None, code], "name": [None, name], "parent": [None, str(parent or "")]})
+        audit_record(
+            actor=actor,
+            action="unit.create",
+            obj=unit,
+            changes={"code": [None, code], "name": [None, name], "parent": [None, str(parent or "")]},
+        )
     return unit
 
 
@@ -69,8 +73,12 @@ def unit_move(*, actor: Any, unit: Unit, new_parent: Unit | None) -> Unit:
         )
         Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
         unit.refresh_from_db()
-        audit_record(actor=actor, action="unit.move", obj=unit,
-                     changes={"parent": [str(old_parent or ""), str(new_parent or "")]})
+        audit_record(
+            actor=actor,
+            action="unit.move",
+            obj=unit,
+            changes={"parent": [str(old_parent or ""), str(new_parent or "")]},
+        )
     return unit
 
 
@@ -86,8 +94,15 @@ def unit_set_active(*, actor: Any, unit: Unit, active: bool) -> Unit:
 
 
 def user_create(
-    *, actor: Any, username: str, full_name: str, unit: Unit, roles: list[str], password: str,
-    badge_number: str = "", phone: str = "",
+    *,
+    actor: Any,
+    username: str,
+    full_name: str,
+    unit: Unit,
+    roles: list[str],
+    password: str,
+    badge_number: str = "",
+    phone: str = "",
 ) -> User:
     require(actor, "user.manage")
     username, full_name = username.strip(), full_name.strip()
@@ -104,18 +119,35 @@ def user_create(
     candidate = User(username=username, full_name=full_name)
     _check_password(password, candidate)
     with transaction.atomic():
-        user = User(username=username, full_name=full_name, unit=unit, badge_number=badge_number.strip(),
-                    phone=phone.strip())
+        user = User(
+            username=username,
+            full_name=full_name,
+            unit=unit,
+            badge_number=badge_number.strip(),
+            phone=phone.strip(),
+        )
         user.set_password(password)
         user.save()
         user.roles.set(role_objects)
-        audit_record(actor=actor, action="user.create", obj=user,
-                     changes={"unit": [None, unit.code], "roles": [None, sorted(roles)]})
+        audit_record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            changes={"unit": [None, unit.code], "roles": [None, sorted(roles)]},
+        )
     return user
 
 
-def user_update(*, actor: Any, user: User, unit: Unit, roles: list[str], full_name: str,
-                badge_number: str = "", phone: str = "") -> User:
+def user_update(
+    *,
+    actor: Any,
+    user: User,
+    unit: Unit,
+    roles: list[str],
+    full_name: str,
+    badge_number: str = "",
+    phone: str = "",
+) -> User:
     """Move a user to another unit and/or change their roles."""
     require(actor, "user.manage")
     role_objects = _roles(roles)
@@ -128,8 +160,12 @@ def user_update(*, actor: Any, user: User, unit: Unit, roles: list[str], full_na
         user.save()
         user.roles.set(role_objects)
         after = {"unit": unit.code, "roles": sorted(roles), "full_name": user.full_name}
-        audit_record(actor=actor, action="user.update", obj=user,
-                     changes={k: [before[k], v] for k, v in after.items() if before[k] != v})
+        audit_record(
+            actor=actor,
+            action="user.update",
+            obj=user,
+            changes={k: [before[k], v] for k, v in after.items() if before[k] != v},
+        )
     user.__dict__.pop("_role_codes", None)
     return user
 

@@ -16,7 +16,8 @@ class Person(models.Model):
 
     name = models.CharField(_("姓名"), max_length=40)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
-    id_number = models.CharField(_("身份证号"), max_length=18, null=True, blank=True)
+    # NULL, not "", for "no number": the unique constraint must not treat two unknowns as equal.
+    id_number = models.CharField(_("身份证号"), max_length=18, null=True, blank=True)  # noqa: DJ001
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     notes = models.TextField(_("备注"), blank=True)

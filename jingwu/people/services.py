@@ -65,8 +65,14 @@ def _audit_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, l
 
 
 def person_create(
-    *, actor: Any, name: str, sex: str = Sex.UNKNOWN, id_number: str | None = None, phone: str = "",
-    address: str = "", notes: str = "",
+    *,
+    actor: Any,
+    name: str,
+    sex: str = Sex.UNKNOWN,
+    id_number: str | None = None,
+    phone: str = "",
+    address: str = "",
+    notes: str = "",
 ) -> Person:
     """Register a person; a known ID number is a Conflict that names the existing record."""
     require(actor, "person.create")
@@ -84,19 +90,32 @@ def person_create(
                 **cleaned, notes=notes.strip(), unit=actor.unit.operational_unit(), created_by=actor
             )
             audit_record(
-                actor=actor, action="person.create", obj=person,
+                actor=actor,
+                action="person.create",
+                obj=person,
                 changes=_audit_changes({}, {**cleaned, "notes": person.notes}),
             )
     except IntegrityError as exc:  # a concurrent registration of the same number won the race
         existing = _duplicate(cleaned["id_number"])
-        raise Conflict("该身份证号码已登记", {"id_number": "该身份证号码已登记"},
-                       existing_id=existing.pk if existing else None) from exc
+        raise Conflict(
+            "该身份证号码已登记",
+            {"id_number": "该身份证号码已登记"},
+            existing_id=existing.pk if existing else None,
+        ) from exc
     return person
 
 
 def person_update(
-    *, actor: Any, person_id: int, version: int, name: str, sex: str, id_number: str | None, phone: str,
-    address: str, notes: str,
+    *,
+    actor: Any,
+    person_id: int,
+    version: int,
+    name: str,
+    sex: str,
+    id_number: str | None,
+    phone: str,
+    address: str,
+    notes: str,
 ) -> Person:
     """Edit a person; `version` is the one the editor saw, so a concurrent edit is not overwritten."""
     person = get_visible_or_404(actor, "person.change", Person.objects.all(), pk=person_id)

@@ -1,4 +1,11 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from jingwu.web import views
+
 app_name = "web"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -4,48 +4,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0)),
-                ('entry_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                ("entry_hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(db_index=True, null=True)),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='用户')),
-                ('actor_roles', models.CharField(blank=True, max_length=200, verbose_name='角色')),
-                ('actor_unit', models.CharField(blank=True, max_length=64, verbose_name='单位')),
-                ('action', models.CharField(db_index=True, max_length=60, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=60, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('object_label', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('outcome', models.CharField(choices=[('allowed', '允许'), ('denied', '拒绝')], max_length=10, verbose_name='结果')),
-                ('ip', models.CharField(blank=True, max_length=45, verbose_name='地址')),
-                ('request_id', models.CharField(blank=True, max_length=32)),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('changes', models.JSONField(blank=True, null=True, verbose_name='变更')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("actor_id", models.BigIntegerField(db_index=True, null=True)),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="用户")),
+                ("actor_roles", models.CharField(blank=True, max_length=200, verbose_name="角色")),
+                ("actor_unit", models.CharField(blank=True, max_length=64, verbose_name="单位")),
+                ("action", models.CharField(db_index=True, max_length=60, verbose_name="操作")),
+                (
+                    "object_type",
+                    models.CharField(blank=True, db_index=True, max_length=60, verbose_name="对象类型"),
+                ),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
+                ("object_label", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("allowed", "允许"), ("denied", "拒绝")], max_length=10, verbose_name="结果"
+                    ),
+                ),
+                ("ip", models.CharField(blank=True, max_length=45, verbose_name="地址")),
+                ("request_id", models.CharField(blank=True, max_length=32)),
+                ("path", models.CharField(blank=True, max_length=300)),
+                ("changes", models.JSONField(blank=True, null=True, verbose_name="变更")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计记录',
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__3eefc4_idx')],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计记录",
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id"], name="audit_audit_object__3eefc4_idx")
+                ],
             },
         ),
     ]

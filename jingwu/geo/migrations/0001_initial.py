@@ -5,39 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='网格编号')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="网格编号")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '网格',
-                'verbose_name_plural': '网格',
-                'ordering': ['code'],
+                "verbose_name": "网格",
+                "verbose_name_plural": "网格",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '省'), (2, '市'), (3, '县'), (4, '乡镇/街道'), (5, '村/社区')], verbose_name='层级')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='geo.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "省"), (2, "市"), (3, "县"), (4, "乡镇/街道"), (5, "村/社区")],
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="geo.division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
     ]

@@ -5,33 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
-        ('org', '0001_initial'),
+        ("geo", "0001_initial"),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='division',
-            name='station',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='divisions', to='org.unit', verbose_name='责任派出所'),
+            model_name="division",
+            name="station",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="divisions",
+                to="org.unit",
+                verbose_name="责任派出所",
+            ),
         ),
         migrations.AddField(
-            model_name='grid',
-            name='station',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='org.unit', verbose_name='责任派出所'),
+            model_name="grid",
+            name="station",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grids",
+                to="org.unit",
+                verbose_name="责任派出所",
+            ),
         ),
         migrations.AddField(
-            model_name='grid',
-            name='township',
-            field=models.ForeignKey(limit_choices_to={'level': 4}, on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='geo.division'),
+            model_name="grid",
+            name="township",
+            field=models.ForeignKey(
+                limit_choices_to={"level": 4},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grids",
+                to="geo.division",
+            ),
         ),
         migrations.AddField(
-            model_name='division',
-            name='grid',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='villages', to='geo.grid', verbose_name='网格'),
+            model_name="division",
+            name="grid",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="villages",
+                to="geo.grid",
+                verbose_name="网格",
+            ),
         ),
     ]

@@ -8,72 +8,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('code', models.CharField(choices=[('dispatcher', '接警员'), ('officer', '民警/辅警'), ('unit_chief', '所长/队长'), ('legal_officer', '法制员'), ('legal_affairs', '法制大队'), ('leader', '局领导'), ('procurator', '检察官'), ('mediator', '调解员'), ('assistant', '警务助理'), ('auditor', '审计员'), ('admin', '系统管理员')], max_length=20, primary_key=True, serialize=False)),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("dispatcher", "接警员"),
+                            ("officer", "民警/辅警"),
+                            ("unit_chief", "所长/队长"),
+                            ("legal_officer", "法制员"),
+                            ("legal_affairs", "法制大队"),
+                            ("leader", "局领导"),
+                            ("procurator", "检察官"),
+                            ("mediator", "调解员"),
+                            ("assistant", "警务助理"),
+                            ("auditor", "审计员"),
+                            ("admin", "系统管理员"),
+                        ],
+                        max_length=20,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('bureau', '县公安局'), ('command_center', '指挥中心'), ('brigade', '大队'), ('station', '派出所'), ('joint_station', '区域联合派出所'), ('command_room', '综合指挥室'), ('case_team', '案件办理队'), ('community_team', '社区警务队'), ('external', '外部单位')], max_length=20, verbose_name='类型')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=400)),
-                ('township_code', models.CharField(blank=True, max_length=12, verbose_name='辖区乡镇代码')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('commands', models.ManyToManyField(blank=True, help_text='区域联合派出所统一指挥的成员派出所', related_name='commanded_by', to='org.unit', verbose_name='指挥的单位')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit', verbose_name='上级单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bureau", "县公安局"),
+                            ("command_center", "指挥中心"),
+                            ("brigade", "大队"),
+                            ("station", "派出所"),
+                            ("joint_station", "区域联合派出所"),
+                            ("command_room", "综合指挥室"),
+                            ("case_team", "案件办理队"),
+                            ("community_team", "社区警务队"),
+                            ("external", "外部单位"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, editable=False, max_length=400)),
+                ("township_code", models.CharField(blank=True, max_length=12, verbose_name="辖区乡镇代码")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                (
+                    "commands",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="区域联合派出所统一指挥的成员派出所",
+                        related_name="commanded_by",
+                        to="org.unit",
+                        verbose_name="指挥的单位",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                        verbose_name="上级单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['path'],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(max_length=32, verbose_name='姓名')),
-                ('badge_number', models.CharField(blank=True, max_length=16, verbose_name='警号')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='电话')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('roles', models.ManyToManyField(related_name='users', to='org.role', verbose_name='角色')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='org.unit', verbose_name='所属单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(max_length=32, verbose_name="姓名")),
+                ("badge_number", models.CharField(blank=True, max_length=16, verbose_name="警号")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="电话")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                ("roles", models.ManyToManyField(related_name="users", to="org.role", verbose_name="角色")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="org.unit",
+                        verbose_name="所属单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
-                'ordering': ['unit__path', 'username'],
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
+                "ordering": ["unit__path", "username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
     ]

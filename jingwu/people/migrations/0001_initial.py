@@ -6,37 +6,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, verbose_name='姓名')),
-                ('sex', models.CharField(choices=[('male', '男'), ('female', '女'), ('unknown', '未知')], default='unknown', max_length=8, verbose_name='性别')),
-                ('id_number', models.CharField(blank=True, max_length=18, null=True, verbose_name='身份证号')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='登记单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="姓名")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("male", "男"), ("female", "女"), ("unknown", "未知")],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="性别",
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(blank=True, max_length=18, null=True, verbose_name="身份证号"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="登记单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员',
-                'verbose_name_plural': '人员',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['name'], name='people_pers_name_3035d1_idx'), models.Index(fields=['phone'], name='people_pers_phone_b55729_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('id_number__isnull', False)), fields=('id_number',), name='person_unique_id_number')],
+                "verbose_name": "人员",
+                "verbose_name_plural": "人员",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["name"], name="people_pers_name_3035d1_idx"),
+                    models.Index(fields=["phone"], name="people_pers_phone_b55729_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("id_number__isnull", False)),
+                        fields=("id_number",),
+                        name="person_unique_id_number",
+                    )
+                ],
             },
         ),
     ]

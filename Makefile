@@ -1,0 +1,46 @@
+# Jingwu — the two commands of the README, and their helpers.
+# `make demo` serves the Wuping demo bureau on http://127.0.0.1:8000; `make test` runs ruff and every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON_VERSION := 3.12
+UV_VERSION := 0.13.8
+# uv comes from PyPI into a small bootstrap venv of its own when the machine has none.
+UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: help demo test lint format env serve e2e-deps
+
+help:
+	@echo "make demo   — install, load the Wuping demo bureau, serve http://127.0.0.1:$(PORT)"
+	@echo "make test   — install, ruff, the whole test suite (DATABASE_URL selects the database)"
+
+.uv/bin/uv:
+	@py=$$(command -v python$(PYTHON_VERSION) || pyenv which python$(PYTHON_VERSION) 2>/dev/null || ls $$HOME/.pyenv/versions/$(PYTHON_VERSION)*/bin/python$(PYTHON_VERSION) 2>/dev/null | head -n1); \
+	  if [ -z "$$py" ]; then echo "Python $(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))" >&2; exit 1; fi; \
+	  "$$py" -m venv .uv && .uv/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON_VERSION)
+	@touch $@
+
+env: $(VENV)/.synced
+
+demo: env
+	JINGWU_MODE=demo $(PY) manage.py migrate --no-input -v0
+	JINGWU_MODE=demo $(PY) manage.py demo_load
+	@echo "Jingwu demo: http://127.0.0.1:$(PORT)  (accounts in README.md; Ctrl-C stops)"
+	JINGWU_MODE=demo $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+lint: env
+	$(VENV)/bin/ruff check .
+
+format: env
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,70 @@
+"""What a user's home page shows: their own work, section by section, as far as their role allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.access.policy import has_capability
+
+
+@dataclass
+class HomeSection:
+    title: Any
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    empty: Any = field(default_factory=lambda: _("暂无待办"))
+    more_url: str = ""
+
+
+def home_sections(user: Any) -> list[HomeSection]:
+    sections: list[HomeSection] = []
+    if has_capability(user, "person.view"):
+        from jingwu.people.selectors import person_list
+
+        recent = person_list(actor=user)[:5]
+        sections.append(
+            HomeSection(
+                _("本单位最近登记的人员"),
+                [
+                    {"label": p.name, "detail": p.unit.name, "url": reverse("people:detail", args=[p.pk])}
+                    for p in recent
+                ],
+                _("本单位暂无登记人员"),
+                reverse("people:list"),
+            )
+        )
+    if has_capability(user, "audit.view"):
+        from jingwu.audit.selectors import audit_entry_list
+
+        denied = audit_entry_list(actor=user, outcome="denied")[:8]
+        sections.append(
+            HomeSection(
+                _("最近被拒绝的访问"),
+                [
+                    {"label": f"{e.actor_username or '匿名'} · {e.action}", "detail": e.at, "url": ""}
+                    for e in denied
+                ],
+                _("没有被拒绝的访问"),
+                reverse("audit:list") + "?outcome=denied",
+            )
+        )
+    if has_capability(user, "user.manage"):
+        from jingwu.org.models import User
+
+        counts = User.objects.values("is_active").annotate(n=Count("id"))
+        by_state = {row["is_active"]: row["n"] for row in counts}
+        sections.append(
+            HomeSection(
+                _("账号"),
+                [
+                    {"label": _("在用账号"), "detail": by_state.get(True, 0), "url": ""},
+                    {"label": _("已停用账号"), "detail": by_state.get(False, 0), "url": ""},
+                ],
+                more_url=reverse("org:users"),
+            )
+        )
+    return sections
