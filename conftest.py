@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from jingwu.org.demo import DEMO_ACCOUNTS
-
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
@@ -27,5 +25,3 @@ def user_of(db):
 
     return get
 
-
-DEMO_USERNAMES = [account.username for account in DEMO_ACCOUNTS]

@@ -42,7 +42,7 @@ if PRODUCTION:
     DATABASES = {"default": dj_database_url.parse(_required("DATABASE_URL"), conn_max_age=60)}
     ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 else:
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
     SECRET_KEY = os.environ.get("SECRET_KEY", "jingwu-demo-key-not-for-production-use-0123456789abcdef")
     DATABASES = {
         "default": dj_database_url.parse(
