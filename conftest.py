@@ -1,6 +1,9 @@
-"""Shared fixtures: the reference data and the demo accounts are loaded once per test database."""
+"""Shared fixtures: the reference data, the demo accounts and the demo records are loaded once per
+test database, so the tests see the bureau a visitor of the demo sees."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 
@@ -9,10 +12,12 @@ import pytest
 def django_db_setup(django_db_setup, django_db_blocker):
     from jingwu.geo.reference import load_reference_data
     from jingwu.org.demo import ensure_demo_accounts
+    from jingwu.people import demo as people_demo
 
     with django_db_blocker.unblock():
         load_reference_data()
         ensure_demo_accounts()
+        people_demo.load(random.Random(350824))
 
 
 @pytest.fixture
@@ -24,4 +29,3 @@ def user_of(db):
         return User.objects.select_related("unit").get(username=username)
 
     return get
-

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 
-def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):  # noqa: ANN202
+def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
     return client.post(reverse("web:login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_passwords_are_hashed_with_argon2(user_of) -> None:  # noqa: ANN001
+def test_passwords_are_hashed_with_argon2(user_of) -> None:
     assert identify_hasher(user_of("officer").password).algorithm == "argon2"
 
 
@@ -35,7 +35,9 @@ def test_successful_login_lands_on_home_and_is_audited() -> None:
     client = Client()
     response = _login(client, "officer", DEMO_PASSWORD)
     assert response.status_code == 302 and response.url == reverse("web:home")
-    assert AuditEntry.objects.filter(action="auth.login", actor_username="officer", outcome="allowed").exists()
+    assert AuditEntry.objects.filter(
+        action="auth.login", actor_username="officer", outcome="allowed"
+    ).exists()
 
 
 def test_failed_login_shows_an_error_and_is_audited() -> None:
