@@ -16,6 +16,12 @@ from typing import Any, Final
 
 import yaml
 
+from jingwu.core.legal_events import (
+    DEFAULT_EVENTS_PATH,
+    EventType,
+    EventVocabulary,
+    load_event_vocabulary,
+)
 from jingwu.core.legaltime import (
     COUNTING_UNITS,
     DATA_DIR,
@@ -27,7 +33,7 @@ from jingwu.core.legaltime import (
 )
 
 DEFAULT_RULES_PATH: Final = DATA_DIR / "legal_rules.yaml"
-DEFAULT_EVENTS_PATH: Final = DATA_DIR / "legal_events.yaml"
+__all__ = ["DEFAULT_EVENTS_PATH", "EventType", "EventVocabulary", "load_event_vocabulary"]
 
 PER_VALUES: Final = ("case", "person", "item", "incident")
 CASE_KINDS: Final = ("criminal", "administrative")
@@ -45,54 +51,6 @@ class RuleValidationError(ValueError):
         self.field = field
         where = f"rule {rule_id}" if rule_id else "rules file"
         super().__init__(f"{where}, field '{field}': {message} / 规则校验失败")
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Event vocabulary
-
-
-@dataclass(frozen=True)
-class EventType:
-    """One code of the event vocabulary (legal_events.yaml)."""
-
-    code: str
-    name_zh: str
-    subject: str
-    fields: tuple[str, ...]
-    optional: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EventVocabulary:
-    """The controlled vocabulary of dated legal events (法律事件词表)."""
-
-    events: Mapping[str, EventType] = field(hash=False)
-    field_names: frozenset[str]
-
-    def __contains__(self, code: object) -> bool:
-        return code in self.events
-
-    def __getitem__(self, code: str) -> EventType:
-        return self.events[code]
-
-
-def load_event_vocabulary(path: Path | str = DEFAULT_EVENTS_PATH) -> EventVocabulary:
-    """Load legal_events.yaml."""
-    data = _read_yaml(path)
-    events: dict[str, EventType] = {}
-    for entry in data.get("events") or []:
-        code = entry["code"]
-        if code in events:
-            raise RuleValidationError(None, "events", f"{path}: duplicate event code {code!r}")
-        events[code] = EventType(
-            code=code,
-            name_zh=entry.get("name_zh", ""),
-            subject=entry.get("subject", "case"),
-            fields=tuple(entry.get("fields") or ()),
-            optional=tuple(entry.get("optional") or ()),
-        )
-    field_names = frozenset(data.get("field_types") or {}) | {"law_version", "recorded_at"}
-    return EventVocabulary(events=events, field_names=field_names)
 
 
 # ----------------------------------------------------------------------------------------------------------
