@@ -65,6 +65,9 @@ def verify_chain(
         prev_hash = fields["entry_hash"]
         expected_seq += 1
     last_seq = expected_seq - 1
+    if head_seq is not None and last_seq > head_seq:
+        # Entries past the recorded head were appended without going through audit_record.
+        return ChainBreak(seq=head_seq + 1, reason="inserted")
     if head_seq is not None and head_seq != last_seq:
         return ChainBreak(seq=last_seq + 1, reason="removed")
     if head_hash is not None and head_hash != prev_hash:

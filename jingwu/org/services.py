@@ -166,7 +166,9 @@ def user_update(
             obj=user,
             changes={k: [before[k], v] for k, v in after.items() if before[k] != v},
         )
+    # The edited user object must not keep the roles and scope it was read with.
     user.__dict__.pop("_role_codes", None)
+    user.__dict__.pop("_jingwu_scope", None)
     return user
 
 
