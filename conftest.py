@@ -11,13 +11,16 @@ import pytest
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from jingwu.geo.reference import load_reference_data
+    from jingwu.org import demo as org_demo
     from jingwu.org.demo import ensure_demo_accounts
     from jingwu.people import demo as people_demo
 
     with django_db_blocker.unblock():
         load_reference_data()
         ensure_demo_accounts()
-        people_demo.load(random.Random(350824))
+        rng = random.Random(350824)
+        org_demo.load(rng)
+        people_demo.load(rng)
 
 
 @pytest.fixture

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "jingwu.org",
     "jingwu.geo",
     "jingwu.people",
+    "jingwu.timeline",
+    "jingwu.incidents",
     "jingwu.web",
 ]
 

@@ -5,6 +5,7 @@ from jingwu.api import api
 urlpatterns = [
     path("", include("jingwu.web.urls")),
     path("people/", include("jingwu.people.urls")),
+    path("incidents/", include("jingwu.incidents.urls")),
     path("places/", include("jingwu.geo.urls")),
     path("org/", include("jingwu.org.urls")),
     path("audit/", include("jingwu.audit.urls")),

@@ -24,6 +24,12 @@ from jingwu.access.roles import BUREAU_WIDE_ROLES, CAPABILITIES
 from jingwu.audit.models import Outcome
 from jingwu.audit.services import audit_record
 
+UnitFields = str | tuple[str, ...]
+
+
+def _fields(unit_field: UnitFields) -> tuple[str, ...]:
+    return (unit_field,) if isinstance(unit_field, str) else unit_field
+
 
 @dataclass(frozen=True)
 class UnitScope:
@@ -37,14 +43,16 @@ class UnitScope:
             return True
         return bool(unit_path) and any(unit_path.startswith(p) for p in self.paths)
 
-    def q(self, unit_field: str) -> Q:
-        """A filter on `unit_field` (a relation to Unit; "" when the model is Unit itself)."""
+    def q(self, unit_field: UnitFields) -> Q:
+        """A filter on `unit_field` (a relation to Unit; "" when the model is Unit itself). With several
+        fields, a record is in scope when any of them is."""
         if self.everything:
             return Q()
-        lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"
         query = Q(pk__in=[])
-        for path in self.paths:
-            query |= Q(**{lookup: path})
+        for name in _fields(unit_field):
+            lookup = f"{name}__path__startswith" if name else "path__startswith"
+            for path in self.paths:
+                query |= Q(**{lookup: path})
         return query
 
 
@@ -60,6 +68,16 @@ def has_capability(user: Any, action: str) -> bool:
     return bool(allowed) and not user.role_codes.isdisjoint(allowed)
 
 
+def scope_of_unit(unit: Any) -> UnitScope:
+    """The units someone working for `unit` reaches: its operational unit, what that commands, and below."""
+    home = unit.operational_unit()
+    paths = {home.path}
+    paths.update(home.commands.values_list("path", flat=True))
+    # Keep only the outermost paths: a subtree inside another adds nothing.
+    outer = tuple(sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
+    return UnitScope(everything=False, paths=outer)
+
+
 def unit_scope(user: Any) -> UnitScope:
     """The units whose records the user may see (cached on the user object for the request)."""
     cached = getattr(user, "_jingwu_scope", None)
@@ -70,12 +88,7 @@ def unit_scope(user: Any) -> UnitScope:
     elif not user.role_codes.isdisjoint(BUREAU_WIDE_ROLES):
         scope = UnitScope(everything=True)
     else:
-        home = user.unit.operational_unit()
-        paths = {home.path}
-        paths.update(home.commands.values_list("path", flat=True))
-        # Keep only the outermost paths: a subtree inside another adds nothing.
-        outer = tuple(sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
-        scope = UnitScope(everything=False, paths=outer)
+        scope = scope_of_unit(user.unit)
     user._jingwu_scope = scope
     return scope
 
@@ -89,17 +102,18 @@ def _unit_path_of(obj: Any, unit_field: str) -> str | None:
     return target.path
 
 
-def can(user: Any, action: str, obj: Any = None, *, unit_field: str = "unit") -> bool:
+def can(user: Any, action: str, obj: Any = None, *, unit_field: UnitFields = "unit") -> bool:
     """The policy's answer for one action, on one record or on none."""
     if not has_capability(user, action):
         return False
     if obj is None:
         return True
-    return unit_scope(user).contains(_unit_path_of(obj, unit_field))
+    scope = unit_scope(user)
+    return any(scope.contains(_unit_path_of(obj, name)) for name in _fields(unit_field))
 
 
 def visible_to[M: Model](
-    user: Any, action: str, queryset: QuerySet[M], *, unit_field: str = "unit"
+    user: Any, action: str, queryset: QuerySet[M], *, unit_field: UnitFields = "unit"
 ) -> QuerySet[M]:
     """`queryset` narrowed to the records `user` may `action` (NetBox's `restrict`)."""
     if not has_capability(user, action):
@@ -125,7 +139,7 @@ def require(user: Any, action: str) -> None:
 
 
 def get_visible_or_404[M: Model](
-    user: Any, action: str, queryset: QuerySet[M], *, unit_field: str = "unit", **lookup: Any
+    user: Any, action: str, queryset: QuerySet[M], *, unit_field: UnitFields = "unit", **lookup: Any
 ) -> M:
     """One record the user may `action`; a record outside the scope is a 404, and audited."""
     require(user, action)

@@ -39,4 +39,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # Seeing an ID number or phone in full is a separate, audited act (个人信息查看).
     "person.reveal": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
     "audit.view": frozenset({Role.AUDITOR}),
+    # 接处警
+    "incident.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
+    "incident.create": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
+    "incident.dispatch": frozenset({Role.DISPATCHER, Role.UNIT_CHIEF}),
+    "incident.respond": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
 }

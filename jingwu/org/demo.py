@@ -6,9 +6,12 @@ tests prove. Demo mode only: the password is public.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from jingwu.access.roles import Role
+from jingwu.core.demo_data import chinese_name
+from jingwu.org.choices import UnitKind
 from jingwu.org.models import Role as RoleRow
 from jingwu.org.models import Unit, User
 
@@ -59,3 +62,30 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> list[User]:
             user.roles.set(RoleRow.objects.filter(code__in=account.roles))
         users.append(user)
     return users
+
+
+def load(rng: random.Random, per_unit: int = 3) -> int:
+    """A roster of officers for every station and joint-station team, so every incident can be dispatched.
+
+    They cannot log in (no usable password): they stand for the bureau's staff, not for visitors.
+    """
+    if User.objects.filter(username__startswith="roster-").exists():
+        return 0
+    units = Unit.objects.filter(
+        kind__in=[UnitKind.COMMUNITY_TEAM, UnitKind.CASE_TEAM], is_active=True
+    ).order_by("path")
+    officer_role = RoleRow.objects.get(code=Role.OFFICER)
+    created = 0
+    for unit in units:
+        for number in range(1, per_unit + 1):
+            user = User(
+                username=f"roster-{unit.code}-{number}",
+                full_name=chinese_name(rng),
+                unit=unit,
+                badge_number=f"35{rng.randrange(10**4, 10**5)}",
+            )
+            user.set_unusable_password()
+            user.save()
+            user.roles.add(officer_role)
+            created += 1
+    return created

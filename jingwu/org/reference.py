@@ -57,8 +57,10 @@ def load_units(townships: list[dict[str, Any]]) -> dict[str, Unit]:
     """Create or update the bureau tree; return stations by township code."""
     spec = yaml.safe_load(BUREAU_YAML.read_text(encoding="utf-8"))
     bureau = _upsert_unit(spec["bureau"]["code"], spec["bureau"]["name"], UnitKind.BUREAU, None, 0)
-    for order, item in enumerate(spec["headquarters"], start=1):
-        _upsert_unit(item["code"], item["name"], item["kind"], bureau, order)
+    headquarters = {
+        item["code"]: _upsert_unit(item["code"], item["name"], item["kind"], bureau, order)
+        for order, item in enumerate(spec["headquarters"], start=1)
+    }
     joint_members = {code: joint for joint in spec["joint_stations"] for code in joint["members"]}
     stations: dict[str, Unit] = {}
     for order, township in enumerate(townships, start=20):
@@ -90,6 +92,9 @@ def load_units(townships: list[dict[str, Any]]) -> dict[str, Unit]:
                 team_order,
             )
         unit.commands.set([stations[code] for code in joint["members"]])
+    for item in spec["headquarters"]:
+        if item.get("commands"):
+            headquarters[item["code"]].commands.set(Unit.objects.filter(code__in=item["commands"]))
     for order, item in enumerate(spec["external"], start=90):
         _upsert_unit(item["code"], item["name"], item["kind"], None, order)
     return stations

@@ -7,11 +7,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jingwu.geo.reference import load_reference_data
+from jingwu.incidents import demo as incidents_demo
+from jingwu.org import demo as org_demo
 from jingwu.org.demo import ensure_demo_accounts
 from jingwu.people import demo as people_demo
 
 # Each app's demo module, in the order of the flow of work (later apps link to earlier records).
-DEMO_MODULES = [people_demo]
+DEMO_MODULES = [org_demo, people_demo, incidents_demo]
 
 
 class Command(BaseCommand):
