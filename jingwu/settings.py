@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # Swagger UI for /api/docs from ninja's own static files, not a CDN
     "django_htmx",
     "axes",
     "rules.apps.AutodiscoverRulesConfig",

@@ -37,6 +37,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "incident.view")
     form = forms.IncidentFilterForm(request.GET or None, units=_unit_choices(request.user))
     data = form.cleaned_data if form.is_valid() else {}
+    # Without a filter the page is the live queue: open incidents only.
+    filtered = any(request.GET.get(name) for name in form.fields)
     filters = selectors.IncidentFilters(
         unit_id=data.get("unit"),
         date_from=data.get("date_from"),
@@ -45,7 +47,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         priority=data.get("priority"),
         status=data.get("status") or "",
         text=data.get("text") or "",
-        open_only=not request.GET,
+        open_only=not filtered,
     )
     incidents = selectors.incident_list(actor=request.user, filters=filters).order_by(
         "-overdue", "priority", "-received_at"
@@ -57,7 +59,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "taxonomy": taxonomy(),
-        "filtered": bool(request.GET),
+        "filtered": filtered,
         "can_create": has_capability(request.user, "incident.create"),
         "extra_query": query.urlencode() + "&" if query else "",
         "overdue": selectors.overdue_count(actor=request.user),
