@@ -19,6 +19,7 @@ from jingwu.access.api import TokenAuth
 from jingwu.access.api import router as auth_router
 from jingwu.core.errors import Conflict, ServiceError
 from jingwu.geo.api import router as places_router
+from jingwu.incidents.api import router as incidents_router
 from jingwu.org.api import router as units_router
 from jingwu.people.api import router as persons_router
 
@@ -138,3 +139,5 @@ api.add_router("/auth/", auth_router)
 api.add_router("/units/", units_router)
 api.add_router("/places/", places_router)
 api.add_router("/persons/", persons_router)
+# The issue names the collection without a trailing slash: POST /api/incidents.
+api.add_router("/incidents", incidents_router)
