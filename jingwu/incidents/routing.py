@@ -39,9 +39,13 @@ def area_of(village: Division) -> str:
     return Area.RURAL
 
 
-def route_for(village: Division) -> Route:
-    station = village.station
-    if station is None:
-        raise ValueError(f"{village} has no responsible station")
+def route_for_station(station: Unit, area: str = Area.RURAL) -> Route:
+    """The unit that dispatches for `station`: its joint station's command room, or its own."""
     joint = station.commanded_by.filter(kind=UnitKind.JOINT_STATION, is_active=True).first()
-    return Route(station=station, unit=command_room_of(joint or station), area=area_of(village))
+    return Route(station=station, unit=command_room_of(joint or station), area=area)
+
+
+def route_for(village: Division) -> Route:
+    if village.station is None:
+        raise ValueError(f"{village} has no responsible station")
+    return route_for_station(village.station, area_of(village))

@@ -22,7 +22,7 @@ from jingwu.geo.choices import DivisionLevel
 from jingwu.geo.models import Division
 from jingwu.incidents.choices import Disposition, Priority, Source, StepKind
 from jingwu.incidents.models import Incident, IncidentStep
-from jingwu.incidents.routing import command_room_of, route_for
+from jingwu.incidents.routing import route_for, route_for_station
 from jingwu.incidents.taxonomy import taxonomy
 from jingwu.incidents.workflow import MILESTONE_FIELD, STEP_ACTION, next_status
 from jingwu.org.models import Unit, User
@@ -219,18 +219,26 @@ def incident_create(
     return IntakeResult(incident, True)
 
 
-def _visible_incident(actor: Any, incident_id: int, *, lock: bool = False) -> Incident:
-    queryset = Incident.objects.select_related("unit", "station", "village")
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
+def _visible_incident(actor: Any, incident_id: int) -> Incident:
+    """The incident if the actor may see it. Call it outside `transaction.atomic()`: a refusal writes
+    an audit entry, which a rolled-back transaction would take with it."""
     return get_visible_or_404(
-        actor, "incident.view", queryset, unit_field=("unit", "station"), pk=incident_id
+        actor, "incident.view", Incident.objects.all(), unit_field=("unit", "station"), pk=incident_id
+    )
+
+
+def _locked(incident_id: int) -> Incident:
+    return (
+        Incident.objects.select_related("unit", "station", "village")
+        .select_for_update(of=("self",))
+        .get(pk=incident_id)
     )
 
 
 def _link_call(actor: Any, incident_id: int, at: datetime, narrative: str, name: str, phone: str) -> Incident:
+    _visible_incident(actor, incident_id)
     with transaction.atomic():
-        incident = _visible_incident(actor, incident_id, lock=True)
+        incident = _locked(incident_id)
         try:
             next_status(incident.status, StepKind.LINKED_CALL)
         except ValueError as exc:
@@ -275,8 +283,9 @@ def incident_step(
         raise ServiceError("处警节点无效", {"kind": "处警节点无效"})
     require(actor, STEP_ACTION[kind])
     moment = _moment(at, "at")
+    _visible_incident(actor, incident_id)
     with transaction.atomic():
-        incident = _visible_incident(actor, incident_id, lock=True)
+        incident = _locked(incident_id)
         try:
             target = next_status(incident.status, kind)
         except ValueError as exc:
@@ -331,8 +340,9 @@ def _officers(incident: Incident, officer_ids: list[int]) -> list[User]:
     if not officer_ids:
         raise ServiceError("请选择处警民警", {"officers": "请选择处警民警"})
     allowed = {u.pk: u for u in responders_for(incident)}
-    chosen = [allowed[i] for i in officer_ids if i in allowed]
-    if len(chosen) != len(set(officer_ids)):
+    ids = list(dict.fromkeys(officer_ids))
+    chosen = [allowed[i] for i in ids if i in allowed]
+    if len(chosen) != len(ids):
         raise ServiceError("只能指派本单位或统一指挥范围内的民警", {"officers": "所选民警不在指挥范围内"})
     return chosen
 
@@ -341,7 +351,7 @@ def _reroute_target(actor: Any, to_unit_id: int | None, incident: Incident) -> U
     unit = Unit.objects.filter(pk=to_unit_id, is_active=True).first() if to_unit_id else None
     if unit is None:
         raise ServiceError("请选择改派单位", {"to_unit": "请选择改派单位"})
-    target = command_room_of(unit) if not unit.is_team else unit
+    target = unit if unit.is_team else route_for_station(unit).unit
     if target.pk == incident.unit_id:
         raise ServiceError("改派单位与当前处警单位相同", {"to_unit": "改派单位与当前处警单位相同"})
     # Re-routing hands the incident to a unit the actor commands, or (command center) anywhere.

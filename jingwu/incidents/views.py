@@ -204,15 +204,18 @@ def incident_step(request: HttpRequest, incident_id: int, kind: str) -> HttpResp
             )
         except ServiceError as exc:
             apply_service_error(form, exc)
+            # The form that failed may not be shown any more (the incident moved on): say why here.
+            messages.error(request, exc.message)
         else:
             messages.success(request, f"已记录：{StepKind(kind).label}")
             return redirect(reverse("incidents:detail", args=[incident.pk]))
+    else:
+        messages.error(request, "未能记录该节点，请检查后重试")
     key = {
         forms.DispatchForm: "dispatch_form",
         forms.DispositionForm: "disposition_form",
         forms.RerouteForm: "reroute_form",
     }.get(form_class, "step_form")
-    messages.error(request, "未能记录该节点，请检查后重试")
     return render(
         request, "incidents/detail.html", _detail_context(request, incident, **{key: form}), status=400
     )
