@@ -131,7 +131,7 @@ def _out(incident: Incident) -> dict[str, Any]:
 def create_incident(
     request: HttpRequest,
     payload: IncidentIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),
 ) -> Status:
     """A repeated Idempotency-Key returns the first incident (200), never a second one."""
     result = services.incident_create(

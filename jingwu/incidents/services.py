@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jingwu.access.policy import get_visible_or_404, require, scope_of_unit, unit_scope
@@ -144,7 +144,11 @@ def incident_create(
     """
     require(actor, "incident.create")
     if idempotency_key:
-        existing = Incident.objects.filter(idempotency_key=idempotency_key).first()
+        # The key names the call: a new incident, or a linked call recorded on an existing one.
+        existing = Incident.objects.filter(
+            Q(idempotency_key=idempotency_key)
+            | Q(steps__kind=StepKind.LINKED_CALL, steps__details__idempotency_key=idempotency_key)
+        ).first()
         if existing is not None:
             return IntakeResult(
                 get_visible_or_404(
@@ -177,7 +181,8 @@ def incident_create(
     if errors:
         raise ServiceError("接警信息有误，请修改后再提交", errors)
     if link_to is not None:
-        return IntakeResult(_link_call(actor, link_to, received, narrative, caller_name, caller_phone), False)
+        incident = _link_call(actor, link_to, received, narrative, caller_name, caller_phone, idempotency_key)
+        return IntakeResult(incident, False)
     route = route_for(village)
     try:
         with transaction.atomic():
@@ -235,10 +240,15 @@ def _locked(incident_id: int) -> Incident:
     )
 
 
-def _link_call(actor: Any, incident_id: int, at: datetime, narrative: str, name: str, phone: str) -> Incident:
+def _link_call(
+    actor: Any, incident_id: int, at: datetime, narrative: str, name: str, phone: str, key: str | None
+) -> Incident:
     _visible_incident(actor, incident_id)
     with transaction.atomic():
         incident = _locked(incident_id)
+        # A retry of the same call, racing the first: the lock makes the second one see the step.
+        if key and incident.steps.filter(kind=StepKind.LINKED_CALL, details__idempotency_key=key).exists():
+            return incident
         try:
             next_status(incident.status, StepKind.LINKED_CALL)
         except ValueError as exc:
@@ -250,7 +260,7 @@ def _link_call(actor: Any, incident_id: int, at: datetime, narrative: str, name:
             kind=StepKind.LINKED_CALL,
             at=at,
             note=narrative,
-            details={"caller_id": caller.pk if caller else None},
+            details={"caller_id": caller.pk if caller else None, "idempotency_key": key},
         )
         audit_record(actor=actor, action="incident.link_call", obj=incident)
     return incident
