@@ -232,3 +232,36 @@ def test_english_switch_translates_the_interface() -> None:
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("web:home")).content.decode()
     assert '<html lang="en">' in page and "工作台" not in page
+
+
+def test_admin_deactivates_an_empty_unit_but_not_one_with_active_members() -> None:
+    client = client_for("admin")
+    busy = Unit.objects.get(code="wp-ps-350824105-sq")  # 桃溪社区警务队: the demo officer works there
+    client.post(reverse("org:unit_set_active", args=[busy.pk]), {"active": "0"})
+    assert Unit.objects.get(pk=busy.pk).is_active is True
+    empty = Unit.objects.create(
+        code="wp-tmp", name="临时专班", kind="brigade", parent=Unit.objects.get(code="wp"), path="/wp/wp-tmp/"
+    )
+    client.post(reverse("org:unit_set_active", args=[empty.pk]), {"active": "0"})
+    assert Unit.objects.get(pk=empty.pk).is_active is False
+    assert AuditEntry.objects.filter(action="unit.deactivate", object_id=str(empty.pk)).exists()
+
+
+def test_home_shows_the_officers_own_incidents_and_the_queue_of_the_scope() -> None:
+    from jingwu.incidents.services import incident_create, incident_step
+
+    officer = User.objects.get(username="officer")
+    dispatcher = User.objects.get(username="wubei_dispatcher")
+    incident = incident_create(
+        actor=dispatcher,
+        source="phone_110",
+        village_code="350824105201",
+        category="dispute",
+        subcategory="neighbour",
+        narrative="邻居因排水沟堵塞发生争吵。",
+    ).incident
+    incident_step(actor=dispatcher, incident_id=incident.pk, kind="dispatched", officer_ids=[officer.pk])
+    page = client_for("officer").get(reverse("web:home")).content.decode()
+    mine = page[page.index("我的处警任务") : page.index("辖区待处理警情")]
+    assert incident.number in mine
+    assert incident.number not in client_for("pingchuan_officer").get(reverse("web:home")).content.decode()

@@ -61,6 +61,20 @@ def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def unit_set_active(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_visible_or_404(request.user, "unit.manage", Unit.objects.all(), unit_field="", pk=unit_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.unit_set_active(actor=request.user, unit=unit, active=active)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{'已启用' if active else '已停用'}：{unit.name}")
+    return redirect("org:units")
+
+
+@login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     page = Paginator(selectors.user_list(actor=request.user, query=query), 30).get_page(

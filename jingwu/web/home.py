@@ -22,6 +22,41 @@ class HomeSection:
 
 def home_sections(user: Any) -> list[HomeSection]:
     sections: list[HomeSection] = []
+    if has_capability(user, "incident.view"):
+        from jingwu.incidents.selectors import incident_queue
+
+        queue = incident_queue(actor=user)
+        mine = queue.filter(officers=user)[:5]
+        sections.append(
+            HomeSection(
+                _("我的处警任务"),
+                [
+                    {
+                        "label": f"{i.number} {i.village.name}",
+                        "detail": i.get_status_display(),
+                        "url": reverse("incidents:detail", args=[i.pk]),
+                    }
+                    for i in mine
+                ],
+                _("暂无指派给您的警情"),
+                reverse("incidents:list"),
+            )
+        )
+        sections.append(
+            HomeSection(
+                _("辖区待处理警情"),
+                [
+                    {
+                        "label": f"{i.number} {i.village.parent.name}·{i.village.name}",
+                        "detail": ("超时未派 · " if i.overdue else "") + i.get_status_display(),
+                        "url": reverse("incidents:detail", args=[i.pk]),
+                    }
+                    for i in queue[:6]
+                ],
+                _("辖区暂无待处理警情"),
+                reverse("incidents:list"),
+            )
+        )
     if has_capability(user, "person.view"):
         from jingwu.people.selectors import person_list
 
