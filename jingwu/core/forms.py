@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.http import HttpRequest
 
 from jingwu.core.errors import ServiceError
 
@@ -16,3 +20,24 @@ def apply_service_error(form: forms.Form, error: ServiceError) -> None:
             placed = True
     if not placed or not error.field_errors:
         form.add_error(None, error.message)
+
+
+def submit_form[T](request: HttpRequest, form: forms.Form, action: Callable[[dict[str, Any]], T]) -> T | None:
+    """For a POSTed, valid form run `action(cleaned_data)` (a service call) and return its result.
+
+    None means "show the form again": it was not posted, it is invalid, or the service refused — then
+    the refusal is on the form (`form.service_error` keeps it for views that need more, e.g. a 409).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        form.service_error = exc  # type: ignore[attr-defined]
+        return None
+
+
+def form_status(form: forms.Form) -> int:
+    """400 for a form shown again with errors, so that clients and tests can tell."""
+    return 400 if form.errors else 200

@@ -63,6 +63,28 @@ class IntakeForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
 
+    def service_arguments(self) -> dict[str, object]:
+        """The cleaned input as the keyword arguments of services.incident_create."""
+        data = self.cleaned_data
+        category, _, subcategory = data["kind"].partition(":")
+        names = (
+            "received_at",
+            "source",
+            "caller_name",
+            "caller_phone",
+            "caller_id_number",
+            "address",
+            "priority",
+            "narrative",
+            "link_to",
+        )
+        return {
+            **{n: data[n] for n in names},
+            "village_code": data["village"],
+            "category": category,
+            "subcategory": subcategory,
+        }
+
     def clean_village(self) -> str:
         label = self.cleaned_data["village"].strip()
         code = village_labels().get(label) or (label if label in village_labels().values() else None)

@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingwu.access.policy import can, has_capability, require
-from jingwu.core.errors import ServiceError
-from jingwu.core.forms import apply_service_error
+from jingwu.core.forms import form_status, submit_form
 from jingwu.core.masking import mask_phone
 from jingwu.incidents import forms, selectors, services
 from jingwu.incidents.choices import Status, StepKind
@@ -69,43 +68,22 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "incident.create")
     form = forms.IntakeForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            category, _, subcategory = data["kind"].partition(":")
-            try:
-                result = services.incident_create(
-                    actor=request.user,
-                    received_at=data["received_at"],
-                    source=data["source"],
-                    caller_name=data["caller_name"],
-                    caller_phone=data["caller_phone"],
-                    caller_id_number=data["caller_id_number"],
-                    village_code=data["village"],
-                    address=data["address"],
-                    category=category,
-                    subcategory=subcategory,
-                    priority=data["priority"],
-                    narrative=data["narrative"],
-                    link_to=data["link_to"],
-                )
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                incident = result.incident
-                if result.created:
-                    messages.success(request, f"已接警 {incident.number}，已分流至 {incident.unit.name}")
-                else:
-                    messages.success(request, f"已并入警情 {incident.number}")
-                return redirect("incidents:detail", incident.pk)
-        status = 400
-    return render(
-        request, "incidents/intake.html", {"form": form, "villages": forms.village_labels()}, status=status
+    result = submit_form(
+        request, form, lambda _: services.incident_create(actor=request.user, **form.service_arguments())
     )
+    if result:
+        incident = result.incident
+        if result.created:
+            messages.success(request, f"已接警 {incident.number}，已分流至 {incident.unit.name}")
+        else:
+            messages.success(request, f"已并入警情 {incident.number}")
+        return redirect("incidents:detail", incident.pk)
+    context = {"form": form, "villages": forms.village_labels()}
+    return render(request, "incidents/intake.html", context, status=form_status(form))
 
 
 @login_required
@@ -189,28 +167,26 @@ def incident_step(request: HttpRequest, incident_id: int, kind: str) -> HttpResp
         ]
     if "to_unit" in form.fields:
         form.fields["to_unit"].choices = [(pk, name) for pk, name in _unit_choices(request.user)]
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.incident_step(
-                actor=request.user,
-                incident_id=incident.pk,
-                kind=kind,
-                at=data.get("at"),
-                note=data.get("note", ""),
-                officer_ids=[int(i) for i in data.get("officers", [])],
-                disposition=data.get("disposition", ""),
-                to_unit_id=data.get("to_unit"),
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-            # The form that failed may not be shown any more (the incident moved on): say why here.
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已记录：{StepKind(kind).label}")
-            return redirect(reverse("incidents:detail", args=[incident.pk]))
-    else:
-        messages.error(request, "未能记录该节点，请检查后重试")
+    done = submit_form(
+        request,
+        form,
+        lambda data: services.incident_step(
+            actor=request.user,
+            incident_id=incident.pk,
+            kind=kind,
+            at=data.get("at"),
+            note=data.get("note", ""),
+            officer_ids=[int(i) for i in data.get("officers", [])],
+            disposition=data.get("disposition", ""),
+            to_unit_id=data.get("to_unit"),
+        ),
+    )
+    if done:
+        messages.success(request, f"已记录：{StepKind(kind).label}")
+        return redirect(reverse("incidents:detail", args=[incident.pk]))
+    # The form that failed may not be shown any more (the incident moved on): say why at the top.
+    refusal = getattr(form, "service_error", None)
+    messages.error(request, refusal.message if refusal else "未能记录该节点，请检查后重试")
     key = {
         forms.DispatchForm: "dispatch_form",
         forms.DispositionForm: "disposition_form",

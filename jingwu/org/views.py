@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jingwu.access.policy import can, get_visible_or_404, require
 from jingwu.core.errors import ServiceError
-from jingwu.core.forms import apply_service_error
+from jingwu.core.forms import form_status, submit_form
 from jingwu.org import forms, selectors, services
 from jingwu.org.models import Unit, User
 
@@ -26,44 +26,38 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 def unit_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "unit.manage")
     form = forms.UnitCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, f"已创建单位：{unit.name}")
-            return redirect("org:units")
-    return render(
-        request, "org/form.html", {"form": form, "title": "新建单位"}, status=400 if form.errors else 200
-    )
+    unit = submit_form(request, form, lambda data: services.unit_create(actor=request.user, **data))
+    if unit:
+        messages.success(request, f"已创建单位：{unit.name}")
+        return redirect("org:units")
+    return render(request, "org/form.html", {"form": form, "title": "新建单位"}, status=form_status(form))
+
+
+def _managed_unit(request: HttpRequest, unit_id: int) -> Unit:
+    return get_visible_or_404(request.user, "unit.manage", Unit.objects.all(), unit_field="", pk=unit_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_visible_or_404(request.user, "unit.manage", Unit.objects.all(), unit_field="", pk=unit_id)
+    unit = _managed_unit(request, unit_id)
     form = forms.UnitMoveForm(request.POST or None, initial={"parent": unit.parent_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_move(actor=request.user, unit=unit, new_parent=form.cleaned_data["parent"])
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, f"已调整单位：{unit.name}")
-            return redirect("org:units")
-    return render(
+    moved = submit_form(
         request,
-        "org/form.html",
-        {"form": form, "title": f"调整上级单位：{unit.name}"},
-        status=400 if form.errors else 200,
+        form,
+        lambda data: services.unit_move(actor=request.user, unit=unit, new_parent=data["parent"]),
     )
+    if moved:
+        messages.success(request, f"已调整单位：{unit.name}")
+        return redirect("org:units")
+    context = {"form": form, "title": f"调整上级单位：{unit.name}"}
+    return render(request, "org/form.html", context, status=form_status(form))
 
 
 @login_required
 @require_POST
 def unit_set_active(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_visible_or_404(request.user, "unit.manage", Unit.objects.all(), unit_field="", pk=unit_id)
+    unit = _managed_unit(request, unit_id)
     active = request.POST.get("active") == "1"
     try:
         services.unit_set_active(actor=request.user, unit=unit, active=active)
@@ -88,50 +82,49 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "user.manage")
     form = forms.UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_create(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, f"已创建用户：{user}")
-            return redirect("org:users")
-    return render(
-        request, "org/form.html", {"form": form, "title": "新建用户"}, status=400 if form.errors else 200
-    )
+    user = submit_form(request, form, lambda data: services.user_create(actor=request.user, **data))
+    if user:
+        messages.success(request, f"已创建用户：{user}")
+        return redirect("org:users")
+    return render(request, "org/form.html", {"form": form, "title": "新建用户"}, status=form_status(form))
 
 
 def _managed_user(request: HttpRequest, user_id: int) -> User:
     return get_visible_or_404(request.user, "user.manage", User.objects.select_related("unit"), pk=user_id)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = _managed_user(request, user_id)
-    initial = {
+def _user_edit_page(
+    request: HttpRequest,
+    user: User,
+    form: forms.UserEditForm | None = None,
+    reset_form: forms.PasswordResetForm | None = None,
+) -> HttpResponse:
+    form = form or forms.UserEditForm(initial=_user_initial(user))
+    reset_form = reset_form or forms.PasswordResetForm()
+    context = {"form": form, "reset_form": reset_form, "managed": user}
+    status = 400 if form.errors or reset_form.errors else 200
+    return render(request, "org/user_edit.html", context, status=status)
+
+
+def _user_initial(user: User) -> dict[str, object]:
+    return {
         "full_name": user.full_name,
         "unit": user.unit_id,
         "roles": sorted(user.role_codes),
         "badge_number": user.badge_number,
         "phone": user.phone,
     }
-    form = forms.UserEditForm(request.POST or None, initial=initial)
-    reset_form = forms.PasswordResetForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(actor=request.user, user=user, **form.cleaned_data)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, f"已保存：{user}")
-            return redirect("org:users")
-    return render(
-        request,
-        "org/user_edit.html",
-        {"form": form, "reset_form": reset_form, "managed": user},
-        status=400 if form.errors else 200,
-    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _managed_user(request, user_id)
+    form = forms.UserEditForm(request.POST or None, initial=_user_initial(user))
+    if submit_form(request, form, lambda data: services.user_update(actor=request.user, user=user, **data)):
+        messages.success(request, f"已保存：{user}")
+        return redirect("org:users")
+    return _user_edit_page(request, user, form=form)
 
 
 @login_required
@@ -153,20 +146,12 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 def user_reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _managed_user(request, user_id)
     reset_form = forms.PasswordResetForm(request.POST)
-    if reset_form.is_valid():
-        try:
-            services.user_reset_password(
-                actor=request.user, user=user, password=reset_form.cleaned_data["password"]
-            )
-        except ServiceError as exc:
-            apply_service_error(reset_form, exc)
-        else:
-            messages.success(request, f"已重置密码：{user}")
-            return redirect("org:users")
-    initial = {"full_name": user.full_name, "unit": user.unit_id, "roles": sorted(user.role_codes)}
-    return render(
+    done = submit_form(
         request,
-        "org/user_edit.html",
-        {"form": forms.UserEditForm(initial=initial), "reset_form": reset_form, "managed": user},
-        status=400,
+        reset_form,
+        lambda data: services.user_reset_password(actor=request.user, user=user, password=data["password"]),
     )
+    if done:
+        messages.success(request, f"已重置密码：{user}")
+        return redirect("org:users")
+    return _user_edit_page(request, user, reset_form=reset_form)

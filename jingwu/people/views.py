@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,8 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jingwu.access.policy import can, require
-from jingwu.core.errors import Conflict, ServiceError
-from jingwu.core.forms import apply_service_error
+from jingwu.core.errors import Conflict
+from jingwu.core.forms import form_status, submit_form
 from jingwu.people import selectors, services
 from jingwu.people.forms import PersonForm
 
@@ -56,19 +58,18 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "person.create")
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=request.user, **_fields(form))
-        except Conflict as exc:
-            apply_service_error(form, exc)
-            existing = exc.existing_id
-            return render(request, "people/form.html", {"form": form, "existing_id": existing}, status=409)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, f"已登记人员：{person.name}")
-            return redirect("people:detail", person.pk)
-    return render(request, "people/form.html", {"form": form}, status=400 if form.errors else 200)
+    person = submit_form(
+        request, form, lambda data: services.person_create(actor=request.user, **_fields(data))
+    )
+    if person:
+        messages.success(request, f"已登记人员：{person.name}")
+        return redirect("people:detail", person.pk)
+    refusal = getattr(form, "service_error", None)
+    if isinstance(refusal, Conflict):
+        # A known ID number: point at the person already registered.
+        context = {"form": form, "existing_id": refusal.existing_id}
+        return render(request, "people/form.html", context, status=409)
+    return render(request, "people/form.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -76,26 +77,23 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get(actor=request.user, person_id=person_id)
     require(request.user, "person.change")
-    initial = {f: getattr(person, f) for f in ("name", "sex", "id_number", "phone", "address", "notes")}
+    initial = {f: getattr(person, f) for f in PERSON_FIELDS}
     form = PersonForm(request.POST or None, initial={**initial, "version": person.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(
-                actor=request.user,
-                person_id=person.pk,
-                version=form.cleaned_data["version"] or 0,
-                **_fields(form),
-            )
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect(reverse("people:detail", args=[person.pk]))
-    return render(
-        request, "people/form.html", {"form": form, "person": person}, status=400 if form.errors else 200
+    saved = submit_form(
+        request,
+        form,
+        lambda data: services.person_update(
+            actor=request.user, person_id=person.pk, version=data["version"] or 0, **_fields(data)
+        ),
     )
+    if saved:
+        messages.success(request, "已保存")
+        return redirect(reverse("people:detail", args=[person.pk]))
+    return render(request, "people/form.html", {"form": form, "person": person}, status=form_status(form))
 
 
-def _fields(form: PersonForm) -> dict[str, str]:
-    data = form.cleaned_data
-    return {k: data[k] or "" for k in ("name", "sex", "id_number", "phone", "address", "notes")}
+PERSON_FIELDS = ("name", "sex", "id_number", "phone", "address", "notes")
+
+
+def _fields(data: dict[str, Any]) -> dict[str, str]:
+    return {k: data[k] or "" for k in PERSON_FIELDS}
