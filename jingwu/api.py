@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jingwu.access.api import TokenAuth
 from jingwu.access.api import router as auth_router
+from jingwu.cases.api import router as cases_router
 from jingwu.core.errors import Conflict, ServiceError
 from jingwu.geo.api import router as places_router
 from jingwu.incidents.api import router as incidents_router
@@ -141,3 +142,4 @@ api.add_router("/places/", places_router)
 api.add_router("/persons/", persons_router)
 # The issue names the collection without a trailing slash: POST /api/incidents.
 api.add_router("/incidents", incidents_router)
+api.add_router("/cases", cases_router)

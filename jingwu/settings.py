@@ -39,14 +39,18 @@ def _flag(name: str, default: bool) -> bool:
 
 if PRODUCTION:
     SECRET_KEY = _required("SECRET_KEY")
-    DATABASES = {"default": dj_database_url.parse(_required("DATABASE_URL"), conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(_required("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
+    }
     ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 else:
     (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
     SECRET_KEY = os.environ.get("SECRET_KEY", "jingwu-demo-key-not-for-production-use-0123456789abcdef")
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'jingwu.sqlite3'}")
+            os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'jingwu.sqlite3'}"),
+            conn_max_age=60,
+            conn_health_checks=True,
         )
     }
     ALLOWED_HOSTS = [
@@ -81,6 +85,7 @@ INSTALLED_APPS = [
     "jingwu.people",
     "jingwu.timeline",
     "jingwu.incidents",
+    "jingwu.cases",
     "jingwu.web",
 ]
 

@@ -44,4 +44,21 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "incident.create": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
     "incident.dispatch": frozenset({Role.DISPATCHER, Role.UNIT_CHIEF}),
     "incident.respond": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
+    # 案件办理; procurators read criminal cases only (the case selectors narrow them).
+    "case.view": frozenset(
+        {Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER, Role.PROCURATOR}
+    ),
+    "case.accept": frozenset({Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER}),
+    "case.review": frozenset({Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS}),
+    "case.handle": frozenset({Role.OFFICER, Role.UNIT_CHIEF}),
+    "case.approve": frozenset({Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.UNIT_CHIEF, Role.LEADER}),
+    "case.deliberate": frozenset({Role.LEADER}),
+}
+
+# Who may act for an approval step of the case workflow (jingwu/cases/data/workflow.yaml): the legal
+# affairs brigade reviews for the stations that have no stationed legal officer.
+APPROVER_ROLES: dict[str, frozenset[Role]] = {
+    "legal_officer": frozenset({Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS}),
+    "unit_chief": frozenset({Role.UNIT_CHIEF}),
+    "leader": frozenset({Role.LEADER}),
 }

@@ -94,3 +94,15 @@ class IncidentStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} {self.get_kind_display()}"
+
+
+class LinkedCallKey(models.Model):
+    """The Idempotency-Key of a call that was linked to an existing incident (重复报警), so that a retry
+    of it is recognised with one index look-up and never records the call twice."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from jingwu.access.policy import get_visible_or_404, require, scope_of_unit, unit_scope
@@ -21,7 +21,7 @@ from jingwu.core.identity import InvalidIdentity, normalise_id_number, normalise
 from jingwu.geo.choices import DivisionLevel
 from jingwu.geo.models import Division
 from jingwu.incidents.choices import Disposition, Priority, Source, StepKind
-from jingwu.incidents.models import Incident, IncidentStep
+from jingwu.incidents.models import Incident, IncidentStep, LinkedCallKey
 from jingwu.incidents.routing import route_for, route_for_station
 from jingwu.incidents.taxonomy import taxonomy
 from jingwu.incidents.workflow import MILESTONE_FIELD, STEP_ACTION, next_status
@@ -143,23 +143,8 @@ def incident_create(
     instead of opening a second one. A repeated `idempotency_key` returns the first result.
     """
     require(actor, "incident.create")
-    if idempotency_key:
-        # The key names the call: a new incident, or a linked call recorded on an existing one.
-        existing = Incident.objects.filter(
-            Q(idempotency_key=idempotency_key)
-            | Q(steps__kind=StepKind.LINKED_CALL, steps__details__idempotency_key=idempotency_key)
-        ).first()
-        if existing is not None:
-            return IntakeResult(
-                get_visible_or_404(
-                    actor,
-                    "incident.view",
-                    Incident.objects.all(),
-                    unit_field=("unit", "station"),
-                    pk=existing.pk,
-                ),
-                False,
-            )
+    if idempotency_key and (known := _incident_of_key(idempotency_key)) is not None:
+        return IntakeResult(_visible_incident(actor, known), False)
     errors: dict[str, str] = {}
     received = _moment(received_at, "received_at")
     village = (
@@ -218,10 +203,18 @@ def incident_create(
             )
     except IntegrityError:
         # A concurrent request with the same idempotency key won: answer with its incident.
-        if idempotency_key and (first := Incident.objects.filter(idempotency_key=idempotency_key).first()):
-            return IntakeResult(first, False)
+        if idempotency_key and (first := _incident_of_key(idempotency_key)) is not None:
+            return IntakeResult(Incident.objects.get(pk=first), False)
         raise
     return IntakeResult(incident, True)
+
+
+def _incident_of_key(key: str) -> int | None:
+    """The incident a key produced, or the one its call was linked to: two primary-key look-ups."""
+    found = Incident.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
+    if found is None:
+        found = LinkedCallKey.objects.filter(key=key).values_list("incident_id", flat=True).first()
+    return found
 
 
 def _visible_incident(actor: Any, incident_id: int) -> Incident:
@@ -243,26 +236,31 @@ def _locked(incident_id: int) -> Incident:
 def _link_call(
     actor: Any, incident_id: int, at: datetime, narrative: str, name: str, phone: str, key: str | None
 ) -> Incident:
-    _visible_incident(actor, incident_id)
-    with transaction.atomic():
-        incident = _locked(incident_id)
-        # A retry of the same call, racing the first: the lock makes the second one see the step.
-        if key and incident.steps.filter(kind=StepKind.LINKED_CALL, details__idempotency_key=key).exists():
+    incident = _visible_incident(actor, incident_id)
+    try:
+        with transaction.atomic():
+            incident = _locked(incident_id)
+            try:
+                next_status(incident.status, StepKind.LINKED_CALL)
+            except ValueError as exc:
+                raise Conflict(str(exc)) from exc
+            if key:
+                LinkedCallKey.objects.create(key=key, incident=incident)
+            caller = _caller(actor, name, phone, "")
+            _record_step(
+                incident,
+                actor=actor,
+                kind=StepKind.LINKED_CALL,
+                at=at,
+                note=narrative,
+                details={"caller_id": caller.pk if caller else None},
+            )
+            audit_record(actor=actor, action="incident.link_call", obj=incident)
+    except IntegrityError:
+        # A retry of the same call raced the first and lost on the key: the call is recorded once.
+        if key and LinkedCallKey.objects.filter(key=key, incident_id=incident_id).exists():
             return incident
-        try:
-            next_status(incident.status, StepKind.LINKED_CALL)
-        except ValueError as exc:
-            raise Conflict(str(exc)) from exc
-        caller = _caller(actor, name, phone, "")
-        _record_step(
-            incident,
-            actor=actor,
-            kind=StepKind.LINKED_CALL,
-            at=at,
-            note=narrative,
-            details={"caller_id": caller.pk if caller else None, "idempotency_key": key},
-        )
-        audit_record(actor=actor, action="incident.link_call", obj=incident)
+        raise
     return incident
 
 

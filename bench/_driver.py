@@ -1,0 +1,146 @@
+"""HTTP load driver for the intake benchmark: POST /api/incidents from C threads, one keep-alive
+connection each (http.client reconnects when the server closes, as gunicorn's sync workers do).
+
+Runs in its own process so that the client's work is not charged to the benchmark's clock twice, and
+prints one JSON object: status counts, wall time of the measured run, latency percentiles, samples of
+failures. Bounded in count (`--count`) and in time (`--seconds`). Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def run(
+    *,
+    host: str,
+    port: int,
+    token: str,
+    bodies: list[bytes],
+    count: int,
+    concurrency: int,
+    key_prefix: str,
+    deadline: float,
+) -> dict[str, Any]:
+    """Send `count` requests (fewer if the deadline passes) over `concurrency` connections."""
+    counter = itertools.count()  # next() on it is atomic under the GIL
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    start_gate = threading.Barrier(concurrency + 1)
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        mine: list[float] = []
+        seen: Counter[str] = Counter()
+        bad: list[str] = []
+        start_gate.wait()
+        while True:
+            index = next(counter)
+            if index >= count or time.monotonic() > deadline:
+                break
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"{key_prefix}-{index}",
+            }
+            began = time.perf_counter()
+            try:
+                conn.request("POST", "/api/incidents", body=bodies[index % len(bodies)], headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                status = str(response.status)
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                status, payload = f"error:{type(exc).__name__}", str(exc).encode()
+            mine.append(time.perf_counter() - began)
+            seen[status] += 1
+            if status != "201" and len(bad) < 3:
+                bad.append(f"{status} {payload[:300].decode(errors='replace')}")
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(seen)
+            failures.extend(bad[: max(0, 10 - len(failures))])
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    start_gate.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=max(1.0, deadline - time.monotonic() + 65))
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    sent = sum(statuses.values())
+    return {
+        "sent": sent,
+        "requested": count,
+        "seconds": elapsed,
+        "statuses": dict(statuses),
+        "ok": statuses.get("201", 0),
+        "rate": statuses.get("201", 0) / elapsed if elapsed > 0 else 0.0,
+        "p50_ms": _percentile(latencies, 0.50) * 1000,
+        "p95_ms": _percentile(latencies, 0.95) * 1000,
+        "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "max_ms": (latencies[-1] * 1000) if latencies else float("nan"),
+        "failures": failures,
+        "timed_out": sent < count,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--inputs", type=Path, required=True, help="JSON list of request bodies")
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--key-prefix", default="http")
+    parser.add_argument("--seconds", type=float, default=300, help="hard bound on the whole run")
+    args = parser.parse_args(argv)
+    deadline = time.monotonic() + args.seconds
+    bodies = [json.dumps(item, ensure_ascii=False).encode() for item in json.loads(args.inputs.read_text())]
+    common = {"host": "127.0.0.1", "port": args.port, "token": args.token, "bodies": bodies}
+    warm = {}
+    if args.warmup:
+        warm = run(
+            **common,
+            count=args.warmup,
+            concurrency=min(args.concurrency, args.warmup),
+            key_prefix=f"warm-{args.key_prefix}",
+            deadline=deadline,
+        )
+    result = run(
+        **common,
+        count=args.count,
+        concurrency=args.concurrency,
+        key_prefix=args.key_prefix,
+        deadline=deadline,
+    )
+    result["warmup"] = {k: warm[k] for k in ("sent", "statuses", "failures")} if warm else {}
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

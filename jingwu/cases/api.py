@@ -1,0 +1,5 @@
+"""Case handling over the API (/api/cases)."""
+
+from ninja import Router
+
+router = Router(tags=["案件"])

@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.cases.choices import ApprovalStatus, CaseKind, CaseSource, PartyRole
+from jingwu.incidents.models import Incident
+from jingwu.org.models import Unit, User
+from jingwu.people.models import Person
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given by a reviewing unit in a year; its row lock serialises numbering."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="case_counter_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.year}: {self.last}"
+
+
+class Case(models.Model):
+    """A case (案件), criminal (刑事) or administrative (行政/治安), from acceptance (受案) to closure.
+
+    `station` is the territory; `reviewing_unit` holds the unified review queue (统一审查); the
+    `handling_unit` and officers are assigned at review. Each decides who may see the case.
+    """
+
+    number = models.CharField(_("案件编号"), max_length=40, unique=True)
+    kind = models.CharField(_("案件类别"), max_length=16, choices=CaseKind.choices)
+    status = models.CharField(_("状态"), max_length=16, default="accepted")
+    title = models.CharField(_("案件名称"), max_length=100)
+    facts = models.TextField(_("简要案情"))
+    offence_code = models.CharField(_("案由代码"), max_length=16, blank=True)
+    offence = models.CharField(_("案由"), max_length=60, blank=True)
+    is_major = models.BooleanField(_("重大疑难复杂"), default=False)
+    source = models.CharField(_("案件来源"), max_length=16, choices=CaseSource.choices)
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("来源警情"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    transfer_agency = models.CharField(_("移送机关"), max_length=100, blank=True)
+    station = models.ForeignKey(
+        Unit, verbose_name=_("辖区派出所"), on_delete=models.PROTECT, related_name="+"
+    )
+    reviewing_unit = models.ForeignKey(
+        Unit, verbose_name=_("审查单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    handling_unit = models.ForeignKey(
+        Unit, verbose_name=_("办案单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lead_officer = models.ForeignKey(
+        User, verbose_name=_("主办民警"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    officers = models.ManyToManyField(User, verbose_name=_("协办民警"), blank=True, related_name="cases")
+    accepted_at = models.DateTimeField(_("受案时间"), db_index=True)
+    filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        indexes = [
+            models.Index(fields=["reviewing_unit", "status"]),
+            models.Index(fields=["handling_unit", "status"]),
+            models.Index(fields=["kind", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class CaseParty(models.Model):
+    """A person in a case in a role (当事人): suspect, victim, witness, reporter."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_roles")
+    role = models.CharField(_("身份"), max_length=12, choices=PartyRole.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "person", "role"], name="case_party_once")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()})"
+
+    @property
+    def key(self) -> str:
+        """The person key of the legal timeline (the engine's per-person clocks)."""
+        return f"P{self.pk}"
+
+
+class Measure(models.Model):
+    """A coercive or investigative measure on a party (强制措施): summons, detention, bail, arrest…"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="measures")
+    kind = models.CharField(_("措施"), max_length=32)
+    started_at = models.DateTimeField(_("开始时间"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="measure_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.kind} {self.party}"
+
+
+class Approval(models.Model):
+    """A request for legal review and approval (法制审核/审批) of a transition or a measure.
+
+    The required roles act in order; when the last approves, the requested action runs. A return
+    (退回) ends the request with the reviewer's opinion; the officer revises and submits anew.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approvals")
+    subject = models.CharField(_("事项"), max_length=60)
+    label = models.CharField(_("事项名称"), max_length=60)
+    payload = models.JSONField(default=dict)
+    roles = models.JSONField(_("审批环节"), default=list)
+    step = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    history = models.JSONField(default=list)
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.label} ({self.get_status_display()})"
+
+    @property
+    def waiting_for(self) -> str | None:
+        return self.roles[self.step] if self.status == ApprovalStatus.PENDING else None
+
+
+class Deliberation(models.Model):
+    """A collective deliberation meeting (集体议案) on a major case, with opinions and the vote."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deliberations")
+    topic = models.CharField(_("议题"), max_length=100)
+    held_at = models.DateTimeField(_("会议时间"))
+    chair = models.ForeignKey(User, verbose_name=_("主持人"), on_delete=models.PROTECT, related_name="+")
+    participants = models.ManyToManyField(User, verbose_name=_("参会人员"), related_name="deliberations")
+    opinions = models.JSONField(_("发言意见"), default=list)
+    decision = models.TextField(_("议定事项"))
+    votes_for = models.PositiveSmallIntegerField(_("同意"), default=0)
+    votes_against = models.PositiveSmallIntegerField(_("反对"), default=0)
+    votes_abstain = models.PositiveSmallIntegerField(_("弃权"), default=0)
+    passed = models.BooleanField(_("通过"), default=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-held_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.topic}"
+
+
+class CaseActivity(models.Model):
+    """A readable line of the case's history (办案记录) beside its legal events."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="activities")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.text
