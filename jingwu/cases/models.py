@@ -142,6 +142,8 @@ class Approval(models.Model):
     payload = models.JSONField(default=dict)
     roles = models.JSONField(_("审批环节"), default=list)
     step = models.PositiveSmallIntegerField(default=0)
+    # The role the request waits for (roles[step]) while pending, "" after: the inbox's index.
+    current_role = models.CharField(max_length=20, blank=True, db_index=True)
     status = models.CharField(
         _("状态"), max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
@@ -157,9 +159,13 @@ class Approval(models.Model):
     def __str__(self) -> str:
         return f"{self.case.number} {self.label} ({self.get_status_display()})"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.current_role = self.roles[self.step] if self.status == ApprovalStatus.PENDING else ""
+        super().save(*args, **kwargs)
+
     @property
     def waiting_for(self) -> str | None:
-        return self.roles[self.step] if self.status == ApprovalStatus.PENDING else None
+        return self.current_role or None
 
 
 class Deliberation(models.Model):

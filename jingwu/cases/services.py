@@ -63,12 +63,12 @@ def _moment(at: datetime | None, field: str = "at") -> datetime:
 def visible_case(actor: Any, case_id: int) -> Case:
     """The case if the actor may see it (procurators: criminal cases only); a 404 otherwise."""
     cases = Case.objects.all()
-    if _procurator_only(actor):
+    if procurator_only(actor):
         cases = cases.filter(kind=CaseKind.CRIMINAL)
     return get_visible_or_404(actor, "case.view", cases, unit_field=SCOPE_FIELDS, pk=case_id)
 
 
-def _procurator_only(actor: Any) -> bool:
+def procurator_only(actor: Any) -> bool:
     """Procurators read criminal cases only, unless another of their roles reads cases too."""
     others = actor.role_codes - {"procurator"}
     return "procurator" in actor.role_codes and others.isdisjoint(CAPABILITIES["case.view"])
