@@ -1,5 +1,6 @@
-"""HTTP load driver for the intake benchmark: POST /api/incidents from C threads, one keep-alive
-connection each (http.client reconnects when the server closes, as gunicorn's sync workers do).
+"""HTTP load driver for the intake benchmark: POST /api/incidents (or, with --batch N, N calls per
+POST /api/incidents/batch) from C threads, one keep-alive connection each (http.client reconnects
+when the server closes, as gunicorn's sync workers do).
 
 Runs in its own process so that the client's work is not charged to the benchmark's clock twice, and
 prints one JSON object: status counts, wall time of the measured run, latency percentiles, samples of
@@ -37,8 +38,12 @@ def run(
     concurrency: int,
     key_prefix: str,
     deadline: float,
+    batch: int = 1,
 ) -> dict[str, Any]:
-    """Send `count` requests (fewer if the deadline passes) over `concurrency` connections."""
+    """Send `count` calls (fewer if the deadline passes) over `concurrency` connections, one per request
+    or `batch` per request to the batch endpoint."""
+    requests = -(-count // batch)
+    created_total = Counter()
     counter = itertools.count()  # next() on it is atomic under the GIL
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
@@ -54,16 +59,22 @@ def run(
         start_gate.wait()
         while True:
             index = next(counter)
-            if index >= count or time.monotonic() > deadline:
+            if index >= requests or time.monotonic() > deadline:
                 break
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": f"{key_prefix}-{index}",
-            }
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            if batch == 1:
+                path, body = "/api/incidents", bodies[index % len(bodies)]
+                headers["Idempotency-Key"] = f"{key_prefix}-{index}"
+            else:
+                first = index * batch
+                items = [
+                    {**json.loads(bodies[n % len(bodies)]), "idempotency_key": f"{key_prefix}-{n}"}
+                    for n in range(first, min(first + batch, count))
+                ]
+                path, body = "/api/incidents/batch", json.dumps({"items": items}, ensure_ascii=False).encode()
             began = time.perf_counter()
             try:
-                conn.request("POST", "/api/incidents", body=bodies[index % len(bodies)], headers=headers)
+                conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 payload = response.read()
                 status = str(response.status)
@@ -72,7 +83,12 @@ def run(
                 status, payload = f"error:{type(exc).__name__}", str(exc).encode()
             mine.append(time.perf_counter() - began)
             seen[status] += 1
-            if status != "201" and len(bad) < 3:
+            expected = "201" if batch == 1 else "200"
+            if status == expected:
+                created = 1 if batch == 1 else json.loads(payload)["created"]
+                with lock:
+                    created_total["ok"] += created
+            if status != expected and len(bad) < 3:
                 bad.append(f"{status} {payload[:300].decode(errors='replace')}")
         conn.close()
         with lock:
@@ -95,8 +111,9 @@ def run(
         "requested": count,
         "seconds": elapsed,
         "statuses": dict(statuses),
-        "ok": statuses.get("201", 0),
-        "rate": statuses.get("201", 0) / elapsed if elapsed > 0 else 0.0,
+        "ok": created_total["ok"],
+        "rate": created_total["ok"] / elapsed if elapsed > 0 else 0.0,
+        "batch": batch,
         "p50_ms": _percentile(latencies, 0.50) * 1000,
         "p95_ms": _percentile(latencies, 0.95) * 1000,
         "p99_ms": _percentile(latencies, 0.99) * 1000,
@@ -115,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--key-prefix", default="http")
+    parser.add_argument("--batch", type=int, default=1, help="calls per request (batch endpoint when > 1)")
     parser.add_argument("--seconds", type=float, default=300, help="hard bound on the whole run")
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.seconds
@@ -135,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         key_prefix=args.key_prefix,
         deadline=deadline,
+        batch=args.batch,
     )
     result["warmup"] = {k: warm[k] for k in ("sent", "statuses", "failures")} if warm else {}
     json.dump(result, sys.stdout)

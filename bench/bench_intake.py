@@ -617,12 +617,14 @@ def _bench_backend(
         )
 
         workers = args.workers or (1 if backend == "sqlite" else 2 * (os.cpu_count() or 1) + 1)
-        variants = [("", "jingwu.wsgi")]
+        variants = [("", "jingwu.wsgi", 1)]
         if args.conn_max_age_variant:
-            variants.append(("_conn_max_age60", "bench.bench_intake:persistent_db_application()"))
+            variants.append(("_conn_max_age60", "bench.bench_intake:persistent_db_application()", 1))
+        if args.batch > 1:
+            variants.append(("_batch", "jingwu.wsgi", args.batch))
         token = ""
-        for suffix, app in variants:
-            prefix = "http" + ("cma60" if suffix else "")
+        for suffix, app, batch in variants:
+            prefix = "http" + suffix.replace("_", "")
             with _gunicorn(
                 env, app, workers, args.worker_class, tmp / f"gunicorn-{backend}{suffix}.log"
             ) as port:
@@ -633,7 +635,7 @@ def _bench_backend(
                         sys.executable, "-m", "bench._driver",
                         "--port", str(port), "--token", token, "--inputs", str(inputs),
                         "--count", str(args.count), "--concurrency", str(args.concurrency),
-                        "--warmup", str(args.warmup), "--key-prefix", prefix,
+                        "--warmup", str(args.warmup), "--key-prefix", prefix, "--batch", str(batch),
                         "--seconds", str(int(deadline.left(reserve=20))),
                     ],
                     cwd=ROOT, check=True, capture_output=True, text=True, timeout=deadline.left(),
@@ -653,6 +655,7 @@ def _bench_backend(
                 "concurrency": args.concurrency,
                 "statuses": result["statuses"],
                 "rows_stored": stored,
+                "calls_per_request": batch,
             }
             _emit(figures, name, backend, result["requested"], result["rate"], "incidents/s", raw, **extra)
             for pct in ("p50", "p95", "p99"):
@@ -760,6 +763,12 @@ def main(argv: list[str] | None = None) -> int:
         help="gunicorn workers (default: 2 x cores + 1 on PostgreSQL, 1 on SQLite)",
     )
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=100,
+        help="also measure POST /api/incidents/batch with this many calls per request (default 100; 1 = off)",
+    )
     parser.add_argument(
         "--warmup", type=int, default=100, help="HTTP requests before measuring (not counted)"
     )

@@ -35,6 +35,28 @@ class IncidentIn(Schema):
     link_to: int | None = Field(None, description="并入的已有警情编号（id）：重复报警")
 
 
+class BatchItemIn(IncidentIn):
+    idempotency_key: str | None = Field(None, max_length=80, description="每条警情的幂等键")
+
+
+class BatchIn(Schema):
+    items: list[BatchItemIn] = Field(..., min_length=1, max_length=services.BATCH_LIMIT)
+
+
+class BatchItemOut(Schema):
+    index: int
+    status: int = Field(..., description="201 新登记；200 该幂等键已登记；400 有误（见 errors）")
+    id: int | None = None
+    number: str | None = None
+    unit: str | None = None
+    errors: dict[str, str] = {}
+
+
+class BatchOut(Schema):
+    created: int
+    results: list[BatchItemOut]
+
+
 class StepIn(Schema):
     kind: str = Field(
         ..., description="dispatched / acknowledged / arrived / handled / closed / rerouted / note"
@@ -139,6 +161,27 @@ def create_incident(
     )
     incident = selectors.incident_get(actor=request.auth, incident_id=result.incident.pk)
     return Status(201 if result.created else 200, _out(incident))
+
+
+@router.post("/batch", response=BatchOut, summary="批量接警（省110平台对接等；每批至多500条）")
+def create_incidents_batch(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
+    """Each item is answered on its own: created, already recorded under its key, or refused."""
+    items = [item.model_dump() for item in payload.items]
+    results = services.incident_create_batch(actor=request.auth, items=items)
+    return {
+        "created": sum(1 for r in results if r.status == 201),
+        "results": [
+            {
+                "index": n,
+                "status": r.status,
+                "id": r.incident.pk if r.incident else None,
+                "number": r.incident.number if r.incident else None,
+                "unit": r.incident.unit.name if r.incident else None,
+                "errors": r.errors or {},
+            }
+            for n, r in enumerate(results)
+        ],
+    }
 
 
 @router.get("", response=IncidentPage, summary="警情列表（按权限范围）")

@@ -14,21 +14,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from jingwu.access.policy import get_visible_or_404, require, scope_of_unit, unit_scope
+from jingwu.access.policy import get_visible_or_404, require, scope_of_unit, unit_scope, visible_to
 from jingwu.audit.services import audit_record
 from jingwu.core.errors import Conflict, ServiceError
-from jingwu.core.identity import InvalidIdentity, normalise_id_number, normalise_phone
+from jingwu.core.identity import InvalidIdentity, normalise_id_number, normalise_phone, sex_from_id_number
 from jingwu.geo.choices import DivisionLevel
 from jingwu.geo.models import Division
 from jingwu.incidents.choices import Disposition, Priority, Source, StepKind
 from jingwu.incidents.models import Incident, IncidentStep, LinkedCallKey
-from jingwu.incidents.routing import route_for, route_for_station
+from jingwu.incidents.routing import area_of, route_for, route_for_station
 from jingwu.incidents.taxonomy import taxonomy
 from jingwu.incidents.workflow import MILESTONE_FIELD, STEP_ACTION, next_status
 from jingwu.org.models import Unit, User
+from jingwu.people.choices import Sex
 from jingwu.people.models import Person
 from jingwu.people.services import person_create
-from jingwu.timeline.services import legal_event_record
+from jingwu.timeline.models import LegalEvent
+from jingwu.timeline.services import legal_event_record, legal_events_record_many
 
 # How far ahead of the server's clock a stated time may be (terminals' clocks drift).
 CLOCK_SKEW = timedelta(minutes=2)
@@ -145,24 +147,21 @@ def incident_create(
     require(actor, "incident.create")
     if idempotency_key and (known := _incident_of_key(idempotency_key)) is not None:
         return IntakeResult(_visible_incident(actor, known), False)
-    errors: dict[str, str] = {}
     received = _moment(received_at, "received_at")
     village = (
         Division.objects.select_related("parent", "station")
         .filter(code=village_code, level=DivisionLevel.VILLAGE)
         .first()
     )
-    if village is None:
-        errors["village_code"] = "请选择武平县的村（社区）"
-    if source not in Source.values:
-        errors["source"] = "报警方式无效"
-    if not taxonomy().is_valid(category, subcategory):
-        errors["subcategory"] = "警情类别或细类无效"
-    if priority not in Priority.values:
-        errors["priority"] = "等级须为1至3"
     narrative = (narrative or "").strip()
-    if not narrative:
-        errors["narrative"] = "请填写简要警情"
+    errors = _intake_problems(
+        source=source,
+        village=village,
+        category=category,
+        subcategory=subcategory,
+        priority=priority,
+        narrative=narrative,
+    )
     if errors:
         raise ServiceError("接警信息有误，请修改后再提交", errors)
     if link_to is not None:
@@ -207,6 +206,24 @@ def incident_create(
             return IntakeResult(Incident.objects.get(pk=first), False)
         raise
     return IntakeResult(incident, True)
+
+
+def _intake_problems(
+    *, source: str, village: Division | None, category: str, subcategory: str, priority: Any, narrative: str
+) -> dict[str, str]:
+    """The intake's field errors, in Chinese (empty when the call may be recorded)."""
+    errors: dict[str, str] = {}
+    if village is None:
+        errors["village_code"] = "请选择武平县的村（社区）"
+    if source not in Source.values:
+        errors["source"] = "报警方式无效"
+    if not taxonomy().is_valid(category, subcategory):
+        errors["subcategory"] = "警情类别或细类无效"
+    if priority not in Priority.values:
+        errors["priority"] = "等级须为1至3"
+    if not narrative:
+        errors["narrative"] = "请填写简要警情"
+    return errors
 
 
 def _incident_of_key(key: str) -> int | None:
@@ -366,3 +383,227 @@ def _reroute_target(actor: Any, to_unit_id: int | None, incident: Incident) -> U
     if not unit_scope(actor).contains(target.path):
         raise ServiceError("无权改派到该单位", {"to_unit": "该单位不在您的指挥范围内"})
     return target
+
+
+# --------------------------------------------------------------------------------------------------
+# bulk intake (批量接警): the provincial 110 platform or a busy command room hands over many calls at once
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """One call of a batch: 201 created, 200 already recorded under its key, 400 refused (errors)."""
+
+    status: int
+    incident: Incident | None = None
+    errors: dict[str, str] | None = None
+
+
+BATCH_LIMIT = 500
+
+
+def incident_create_batch(*, actor: Any, items: list[dict[str, Any]]) -> list[BatchItemResult]:
+    """Record many calls in one transaction with set-based writes: the same validation, routing,
+    timeline, legal events and idempotency as `incident_create`, one audit entry for the batch.
+
+    Linked calls (`link_to`) are not taken here. When a key races with another request, the batch
+    falls back to `incident_create` call by call, which resolves each race on its own.
+    """
+    require(actor, "incident.create")
+    if not items or len(items) > BATCH_LIMIT:
+        raise ServiceError(f"每批1至{BATCH_LIMIT}条", {"items": f"每批1至{BATCH_LIMIT}条"})
+    keys = [item.get("idempotency_key") or None for item in items]
+    known = dict(
+        Incident.objects.filter(idempotency_key__in=[k for k in keys if k]).values_list(
+            "idempotency_key", "pk"
+        )
+    )
+    known |= dict(
+        LinkedCallKey.objects.filter(key__in=[k for k in keys if k]).values_list("key", "incident_id")
+    )
+    villages = {
+        v.code: v
+        for v in Division.objects.select_related("parent", "station").filter(
+            code__in={item.get("village_code") for item in items}, level=DivisionLevel.VILLAGE
+        )
+    }
+    routes: dict[int, Any] = {}
+    results: list[BatchItemResult | None] = [None] * len(items)
+    pending: list[tuple[int, dict[str, Any]]] = []
+    first_of_key: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = keys[index]
+        if key and (key in known or key in first_of_key):
+            continue  # answered below, once the incidents exist
+        if item.get("link_to") is not None:
+            results[index] = BatchItemResult(
+                400, errors={"link_to": "批量接警不受理并入已有警情，请逐条提交"}
+            )
+            continue
+        try:
+            received = _moment(item.get("received_at"), "received_at")
+        except ServiceError as exc:
+            results[index] = BatchItemResult(400, errors=exc.field_errors)
+            continue
+        village = villages.get(item.get("village_code", ""))
+        narrative = (item.get("narrative") or "").strip()
+        errors = _intake_problems(
+            source=item.get("source", Source.PHONE_110),
+            village=village,
+            category=item.get("category", ""),
+            subcategory=item.get("subcategory", ""),
+            priority=item.get("priority", Priority.NORMAL),
+            narrative=narrative,
+        )
+        caller = {"name": (item.get("caller_name") or "").strip(), "phone": "", "id_number": ""}
+        try:
+            if item.get("caller_phone"):
+                caller["phone"] = normalise_phone(item["caller_phone"])
+            if item.get("caller_id_number"):
+                caller["id_number"] = normalise_id_number(item["caller_id_number"])
+        except InvalidIdentity as exc:
+            errors["caller"] = str(exc)
+        if errors:
+            results[index] = BatchItemResult(400, errors=errors)
+            continue
+        if village.station_id not in routes:
+            routes[village.station_id] = route_for(village)
+        route = routes[village.station_id]
+        if key:
+            first_of_key[key] = index
+        pending.append(
+            (
+                index,
+                {
+                    "received_at": received,
+                    "source": item.get("source", Source.PHONE_110),
+                    "village": village,
+                    "address": (item.get("address") or "").strip(),
+                    "area": area_of(village),
+                    "category": item["category"],
+                    "subcategory": item["subcategory"],
+                    "priority": item.get("priority", Priority.NORMAL),
+                    "narrative": narrative,
+                    "station": route.station,
+                    "unit": route.unit,
+                    "idempotency_key": key,
+                    "caller": caller,
+                },
+            )
+        )
+    try:
+        created = _create_many(actor, pending)
+    except IntegrityError:
+        return [result or _one_by_one(actor, item) for result, item in zip(results, items, strict=True)]
+    for index, incident in created.items():
+        results[index] = BatchItemResult(201, incident)
+    by_key = {incident.idempotency_key: incident for incident in created.values() if incident.idempotency_key}
+    visible = {
+        i.pk: i
+        for i in visible_to(
+            actor,
+            "incident.view",
+            Incident.objects.filter(pk__in=known.values()),
+            unit_field=("unit", "station"),
+        )
+    }
+    for index, key in enumerate(keys):
+        if results[index] is None and key:
+            incident = by_key.get(key) or visible.get(known.get(key, 0))
+            results[index] = (
+                BatchItemResult(200, incident)
+                if incident
+                else BatchItemResult(404, errors={"idempotency_key": "未找到"})
+            )
+    return [r if r is not None else BatchItemResult(400, errors={"__all__": "未处理"}) for r in results]
+
+
+def _one_by_one(actor: Any, item: dict[str, Any]) -> BatchItemResult:
+    try:
+        result = incident_create(actor=actor, **item)
+    except ServiceError as exc:
+        return BatchItemResult(400, errors=exc.field_errors or {"__all__": exc.message})
+    return BatchItemResult(201 if result.created else 200, result.incident)
+
+
+def _create_many(actor: Any, pending: list[tuple[int, dict[str, Any]]]) -> dict[int, Incident]:
+    if not pending:
+        return {}
+    with transaction.atomic():
+        callers, registered = _callers_many(actor, [row["caller"] for _, row in pending])
+        incidents = [
+            Incident(**{k: v for k, v in row.items() if k != "caller"}, caller=callers[n], created_by=actor)
+            for n, (_, row) in enumerate(pending)
+        ]
+        Incident.objects.bulk_create(incidents)
+        for incident in incidents:
+            incident.number = f"J350824{timezone.localtime(incident.received_at):%Y%m%d}{incident.pk:06d}"
+        Incident.objects.bulk_update(incidents, ["number"])
+        IncidentStep.objects.bulk_create(
+            [
+                IncidentStep(
+                    incident=i, kind=StepKind.RECEIVED, at=i.received_at, actor=actor, to_unit=i.unit
+                )
+                for i in incidents
+            ]
+        )
+        legal_events_record_many(
+            [
+                LegalEvent(
+                    subject_type="incident",
+                    subject_id=i.pk,
+                    code="incident_received",
+                    at=i.received_at,
+                    unit=i.unit,
+                    recorded_by=actor,
+                    incident=i.number,
+                    fields={"area": i.area, "kind": i.category},
+                )
+                for i in incidents
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="incident.create_batch",
+            object_type="incidents.incident",
+            object_label=f"{len(incidents)} 起警情",
+            changes={"ids": [i.pk for i in incidents], "callers_registered": registered},
+        )
+    return {index: incident for (index, _), incident in zip(pending, incidents, strict=True)}
+
+
+def _callers_many(actor: Any, callers: list[dict[str, str]]) -> tuple[list[Person | None], list[int]]:
+    """The registry's person for each caller (by ID number, then phone), registering the unknown ones
+    in one statement; an anonymous call has none."""
+    ids = {c["id_number"] for c in callers if c["id_number"]}
+    phones = {c["phone"] for c in callers if c["phone"] and not c["id_number"]}
+    by_id = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
+    by_phone: dict[str, Person] = {}
+    for person in Person.objects.filter(phone__in=phones).order_by("-id"):
+        by_phone[person.phone] = person  # the oldest registration wins, as in _caller
+    new: dict[str, Person] = {}
+    unit = actor.unit.operational_unit()
+    found: list[Person | None] = []
+    for caller in callers:
+        key = caller["id_number"] or caller["phone"]
+        if not (caller["name"] or key):
+            found.append(None)
+            continue
+        person = by_id.get(caller["id_number"]) if caller["id_number"] else by_phone.get(caller["phone"])
+        if person is None and key:
+            person = new.get(key)
+        if person is None:
+            person = Person(
+                name=caller["name"] or "匿名报警人",
+                phone=caller["phone"],
+                id_number=caller["id_number"] or None,
+                sex=sex_from_id_number(caller["id_number"]) if caller["id_number"] else Sex.UNKNOWN,
+                unit=unit,
+                created_by=actor,
+            )
+            if key:
+                new[key] = person
+            else:
+                new[f"anonymous-{len(new)}"] = person
+        found.append(person)
+    Person.objects.bulk_create(list(new.values()))
+    return found, [p.pk for p in new.values()]

@@ -47,3 +47,11 @@ def legal_event_record(
         fields=fields,
         **keys,
     )
+
+
+def legal_events_record_many(events: list[LegalEvent]) -> list[LegalEvent]:
+    """Append unsaved events in one statement (bulk intake); each must fit the vocabulary."""
+    for event in events:
+        if event.code not in vocabulary():
+            raise VocabularyError(f"unknown legal event code {event.code!r}")
+    return LegalEvent.objects.bulk_create(events)
