@@ -65,7 +65,8 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> list[User]:
 
 
 def load(rng: random.Random, per_unit: int = 3) -> int:
-    """A roster of officers for every station and joint-station team, so every incident can be dispatched.
+    """A roster of officers for every station and joint-station team, so every incident can be dispatched,
+    and a chief for every station.
 
     They cannot log in (no usable password): they stand for the bureau's staff, not for visitors.
     """
@@ -75,17 +76,26 @@ def load(rng: random.Random, per_unit: int = 3) -> int:
         kind__in=[UnitKind.COMMUNITY_TEAM, UnitKind.CASE_TEAM], is_active=True
     ).order_by("path")
     officer_role = RoleRow.objects.get(code=Role.OFFICER)
+    chief_role = RoleRow.objects.get(code=Role.UNIT_CHIEF)
     created = 0
+
+    def add(username: str, unit: Unit, role: RoleRow) -> None:
+        user = User(
+            username=username,
+            full_name=chinese_name(rng),
+            unit=unit,
+            badge_number=f"35{rng.randrange(10**4, 10**5)}",
+        )
+        user.set_unusable_password()
+        user.save()
+        user.roles.add(role)
+
     for unit in units:
         for number in range(1, per_unit + 1):
-            user = User(
-                username=f"roster-{unit.code}-{number}",
-                full_name=chinese_name(rng),
-                unit=unit,
-                badge_number=f"35{rng.randrange(10**4, 10**5)}",
-            )
-            user.set_unusable_password()
-            user.save()
-            user.roles.add(officer_role)
+            add(f"roster-{unit.code}-{number}", unit, officer_role)
             created += 1
+    # Every station and joint station has a chief (所长), who approves within the unit.
+    for unit in Unit.objects.filter(kind__in=[UnitKind.STATION, UnitKind.JOINT_STATION], is_active=True):
+        add(f"roster-{unit.code}-chief", unit, chief_role)
+        created += 1
     return created

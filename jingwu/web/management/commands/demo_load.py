@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from jingwu.cases import demo as cases_demo
 from jingwu.geo.reference import load_reference_data
 from jingwu.incidents import demo as incidents_demo
 from jingwu.org import demo as org_demo
@@ -13,7 +14,7 @@ from jingwu.org.demo import ensure_demo_accounts
 from jingwu.people import demo as people_demo
 
 # Each app's demo module, in the order of the flow of work (later apps link to earlier records).
-DEMO_MODULES = [org_demo, people_demo, incidents_demo]
+DEMO_MODULES = [org_demo, people_demo, incidents_demo, cases_demo]
 
 
 class Command(BaseCommand):
