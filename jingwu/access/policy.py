@@ -132,7 +132,8 @@ def _deny(user: Any, action: str, object_type: str = "", object_id: Any = "") ->
 
 
 def require(user: Any, action: str) -> None:
-    """Raise PermissionDenied (and audit it) unless one of the user's roles carries `action`."""
+    """Raise PermissionDenied (and audit it) unless one of the user's roles carries `action`.
+    Like get_visible_or_404, call it outside `transaction.atomic()` so that the refusal is kept."""
     if not has_capability(user, action):
         _deny(user, action)
         raise PermissionDenied(action)
@@ -141,7 +142,11 @@ def require(user: Any, action: str) -> None:
 def get_visible_or_404[M: Model](
     user: Any, action: str, queryset: QuerySet[M], *, unit_field: UnitFields = "unit", **lookup: Any
 ) -> M:
-    """One record the user may `action`; a record outside the scope is a 404, and audited."""
+    """One record the user may `action`; a record outside the scope is a 404, and audited.
+
+    Call it before opening a transaction: the refusal's audit entry is written in the caller's
+    transaction, and an exception leaving `atomic()` would roll it back with everything else.
+    """
     require(user, action)
     found = visible_to(user, action, queryset, unit_field=unit_field).filter(**lookup).first()
     if found is None:
