@@ -204,3 +204,146 @@ class CaseActivity(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --------------------------------------------------------------------------------------------------
+# evidence, attachments, legal documents and the electronic dossier (jingwu.cases.documents, .dossier)
+
+
+class Evidence(models.Model):
+    """An item of evidence (证据) in a case, numbered in the case from 1."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    number = models.PositiveIntegerField(_("证据编号"))
+    name = models.CharField(_("证据名称"), max_length=100)
+    description = models.TextField(_("证据说明"), blank=True)
+    collected_at = models.DateTimeField(_("收集时间"))
+    collected_by = models.ForeignKey(
+        User, verbose_name=_("收集人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "number"]
+        verbose_name = _("证据")
+        verbose_name_plural = _("证据")
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="evidence_number_in_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 证据{self.number} {self.name}"
+
+
+class Attachment(models.Model):
+    """A file of a case (附件), stored content-addressed under its SHA-256 (jingwu.cases.storage)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    evidence = models.ForeignKey(
+        Evidence, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    path = models.CharField(max_length=300)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.file_name}"
+
+    def verify(self) -> bool:
+        """Whether the stored file still has the hash recorded at upload (False: altered or missing)."""
+        from jingwu.cases.storage import sha256_file
+
+        return sha256_file(self.path) == self.sha256
+
+
+class DocumentNumberCounter(models.Model):
+    """The last serial of a kind of legal document issued by a bureau in a year (文书文号)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=40)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "kind"], name="document_counter_unit_year_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.year} {self.kind}: {self.last}"
+
+
+class CaseDocument(models.Model):
+    """A legal document (法律文书) produced from a template as a PDF, with the values it was made from."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("文书种类"), max_length=40)
+    title = models.CharField(_("文书名称"), max_length=60)
+    number = models.CharField(_("文号"), max_length=80, unique=True)
+    context = models.JSONField(_("文书内容"), default=dict)
+    pdf_path = models.CharField(max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("制作时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("法律文书")
+        verbose_name_plural = _("法律文书")
+        indexes = [models.Index(fields=["case", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.number}"
+
+    def verify(self) -> bool:
+        from jingwu.cases.storage import sha256_file
+
+        return sha256_file(self.pdf_path) == self.sha256
+
+
+class DossierOutcome(models.TextChoices):
+    PENDING = "pending", _("待审查")
+    ACCEPTED = "accepted", _("已受理")
+    RETURNED = "returned", _("退回补充侦查")
+
+
+class Dossier(models.Model):
+    """An electronic dossier (电子卷宗) sent to the procuratorate's case management center on a transfer
+    for prosecution: a zip of manifest.json, the documents' PDFs and the attachments, with hashes.
+    `sequence` counts the transfers of the case (1 = first, 2 = after a return and resubmission…)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="dossiers")
+    sequence = models.PositiveSmallIntegerField(_("移送次序"))
+    manifest = models.JSONField(_("卷宗清单"))
+    package_path = models.CharField(max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    sent_at = models.DateTimeField(_("移送时间"))
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    received_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    receipt_note = models.TextField(_("签收说明"), blank=True)
+    outcome = models.CharField(
+        _("审查结果"), max_length=12, choices=DossierOutcome.choices, default=DossierOutcome.PENDING
+    )
+    outcome_note = models.TextField(_("结果说明"), blank=True)
+    outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    outcome_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case", "sequence"]
+        verbose_name = _("电子卷宗")
+        verbose_name_plural = _("电子卷宗")
+        constraints = [models.UniqueConstraint(fields=["case", "sequence"], name="dossier_sequence_in_case")]
+        indexes = [models.Index(fields=["outcome", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 电子卷宗（第{self.sequence}次移送）"
