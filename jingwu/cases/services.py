@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from jingwu.access.policy import get_visible_or_404, require, scope_of_unit, unit_scope
@@ -30,7 +31,7 @@ from jingwu.cases.models import (
     Measure,
 )
 from jingwu.cases.offences import offences
-from jingwu.cases.workflow import Transition, workflow
+from jingwu.cases.workflow import Transition, WorkflowError, workflow
 from jingwu.core.errors import Conflict, ServiceError
 from jingwu.incidents.models import Incident
 from jingwu.org.choices import UnitKind
@@ -257,6 +258,10 @@ def case_assign(
     `version` is the one the reviewer saw: a concurrent edit is reported, never overwritten."""
     require(actor, "case.review")
     case = visible_case(actor, case_id)
+    if case.status in workflow().terminal:
+        raise Conflict("案件已办结，不能再审查指派")
+    if kind != case.kind and case.status != "accepted":
+        raise Conflict("立案后不能更改案件类别", {"kind": "立案后不能更改案件类别"})
     if kind not in CaseKind.values:
         raise ServiceError("请选择案件类别", {"kind": "请选择案件类别"})
     offence = _offence(offence_code, kind)
@@ -308,7 +313,10 @@ def case_assign(
 
 def case_request(*, actor: Any, case_id: int, transition: str, reason: str = "") -> Case | Approval:
     """Ask for a transition: run it now when it needs no approval, else open an approval request."""
-    step = workflow().transition(transition)
+    try:
+        step = workflow().transition(transition)
+    except WorkflowError:
+        raise ServiceError("未知的流程操作", {"transition": "流程操作无效"}) from None
     require(actor, step.action)
     case = visible_case(actor, case_id)
     _check_can_run(case, step, reason)
@@ -378,7 +386,7 @@ def approval_decide(*, actor: Any, approval_id: int, decision: str, opinion: str
     require(actor, "case.approve")
     approval = Approval.objects.select_related("case").filter(pk=approval_id).first()
     if approval is None:
-        raise ServiceError("审批事项不存在")
+        raise Http404  # as for one outside the scope: probing ids tells nothing
     visible_case(actor, approval.case_id)
     if approval.status != ApprovalStatus.PENDING:
         raise Conflict("该审批事项已办结")
@@ -492,6 +500,12 @@ def measure_request(
         raise Conflict("执行逮捕须先登记检察院批准逮捕决定")
     if Measure.objects.filter(party=party, kind=kind, ended_at__isnull=True).exists():
         raise Conflict(f"该当事人的{measure.label}尚未结束")
+    if case.approvals.filter(
+        subject=f"measure:{kind}", status=ApprovalStatus.PENDING, payload__party_id=party.pk
+    ).exists():
+        raise Conflict(f"对{party.person.name}的{measure.label}已在审批中")
+    if started is not None and started < case.accepted_at:
+        raise ServiceError("措施开始时间不能早于受案时间", {"started_at": "不能早于受案时间"})
     payload = {
         "measure": kind,
         "party_id": party.pk,
@@ -521,6 +535,9 @@ def measure_request(
 def _start_measure(case: Case, actor: Any, payload: dict[str, Any]) -> Measure:
     definition = workflow().measures[payload["measure"]]
     party = _party(case, payload["party_id"])
+    # Checked again here: an approval may have waited while someone else started the same measure.
+    if Measure.objects.filter(party=party, kind=definition.name, ended_at__isnull=True).exists():
+        raise Conflict(f"该当事人的{definition.label}尚未结束")
     started = datetime.fromisoformat(payload["started_at"]) if payload.get("started_at") else timezone.now()
     measure = Measure.objects.create(
         case=case,
@@ -542,7 +559,7 @@ def measure_end(*, actor: Any, measure_id: int, ended_at: datetime | None = None
     require(actor, "case.handle")
     measure = Measure.objects.select_related("party__person").filter(pk=measure_id).first()
     if measure is None:
-        raise ServiceError("措施不存在")
+        raise Http404
     case = visible_case(actor, measure.case_id)
     ended = _moment(ended_at, "ended_at")
     if measure.ended_at is not None:
