@@ -184,6 +184,8 @@ def case_accept(
             unit_field=("unit", "station"),
             pk=incident_id,
         )
+        if incident.linked_case_id is not None:
+            raise Conflict("该警情已转为案件", existing_id=incident.linked_case_id)
         station = incident.station
     elif station_id is not None:
         station = Unit.objects.filter(pk=station_id, kind=UnitKind.STATION).first()
@@ -231,8 +233,12 @@ def case_accept(
         _events(
             case, actor, ["case_accepted" if kind == CaseKind.CRIMINAL else "admin_case_accepted"], accepted
         )
-        if incident is not None:
-            Incident.objects.filter(pk=incident.pk).update(linked_case_id=case.pk)
+        # Conditional, so that of two concurrent conversions of one incident one is rolled back.
+        converted = incident is None or Incident.objects.filter(
+            pk=incident.pk, linked_case_id__isnull=True
+        ).update(linked_case_id=case.pk)
+        if not converted:
+            raise Conflict("该警情已转为案件")
         _log(case, actor, f"受案，进入{reviewing.name}审查队列", accepted)
         audit_record(
             actor=actor,

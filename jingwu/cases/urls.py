@@ -1,2 +1,26 @@
+from django.urls import path
+
+from jingwu.cases import views
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
+    path("offences/", views.offence_options, name="offences"),
+    path("approvals/", views.approval_inbox, name="approvals"),
+    path("approvals/<int:approval_id>/decide/", views.approval_decide, name="decide"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/assign/", views.case_assign, name="assign"),
+    path("<int:case_id>/transitions/<str:name>/", views.case_transition, name="transition"),
+    path("<int:case_id>/parties/", views.party_add, name="party_add"),
+    path("<int:case_id>/persons/", views.person_candidates, name="person_candidates"),
+    path("<int:case_id>/measures/", views.measure_start, name="measure_start"),
+    path("<int:case_id>/measures/<int:measure_id>/end/", views.measure_end, name="measure_end"),
+    path("<int:case_id>/events/", views.party_event, name="party_event"),
+    path("<int:case_id>/deliberations/", views.deliberation_create, name="deliberation_create"),
+    path(
+        "<int:case_id>/deliberations/<int:deliberation_id>/",
+        views.deliberation_minutes,
+        name="deliberation",
+    ),
+]

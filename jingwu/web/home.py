@@ -57,6 +57,49 @@ def home_sections(user: Any) -> list[HomeSection]:
                 reverse("incidents:list"),
             )
         )
+    if has_capability(user, "case.handle"):
+        from jingwu.cases.selectors import CaseFilters, case_list
+        from jingwu.cases.workflow import workflow
+
+        states = workflow().states
+        mine = case_list(actor=user, filters=CaseFilters(mine=True)).exclude(status__in=workflow().terminal)[
+            :5
+        ]
+        sections.append(
+            HomeSection(
+                _("我的案件"),
+                [
+                    {
+                        "label": f"{c.number} {c.title}",
+                        "detail": states.get(c.status, c.status),
+                        "url": reverse("cases:detail", args=[c.pk]),
+                    }
+                    for c in mine
+                ],
+                _("暂无由您承办的在办案件"),
+                reverse("cases:list") + "?tab=mine",
+            )
+        )
+    if has_capability(user, "case.approve"):
+        from jingwu.cases.selectors import approvals_waiting_for
+
+        waiting = approvals_waiting_for(actor=user).order_by("submitted_at", "id")
+        count = waiting.count()
+        sections.append(
+            HomeSection(
+                _("待我审批") + (f"（{count}）" if count else ""),
+                [
+                    {
+                        "label": f"{a.label} · {a.case.number}",
+                        "detail": a.submitted_by.full_name,
+                        "url": reverse("cases:detail", args=[a.case_id]),
+                    }
+                    for a in waiting[:5]
+                ],
+                _("暂无待审批事项"),
+                reverse("cases:approvals"),
+            )
+        )
     if has_capability(user, "person.view"):
         from jingwu.people.selectors import person_list
 
