@@ -397,6 +397,9 @@ def approval_decide(*, actor: Any, approval_id: int, decision: str, opinion: str
     if approval.status != ApprovalStatus.PENDING:
         raise Conflict("该审批事项已办结")
     role = approval.waiting_for
+    if approval.submitted_by_id == actor.pk:
+        # 审批回避: nobody approves what they asked for themselves.
+        raise ServiceError("不能审批本人提请的事项", {"decision": "不能审批本人提请的事项"})
     if actor.role_codes.isdisjoint(APPROVER_ROLES[role]):
         audit_record(actor=actor, action="case.approve", obj=approval.case, outcome=Outcome.DENIED)
         raise ServiceError(f"该事项待{_role_label(role)}审批", {"decision": "您不是当前环节的审批人"})
@@ -452,6 +455,8 @@ def _perform(approval: Approval, case: Case, actor: Any) -> None:
         _run_transition(case, workflow().transition(name), requester, approval.payload.get("reason", ""))
     elif kind == "measure":
         _start_measure(case, requester, approval.payload)
+    elif kind == "event":
+        _record_party_event(case, requester, approval.payload)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -586,27 +591,57 @@ def measure_end(*, actor: Any, measure_id: int, ended_at: datetime | None = None
 
 def party_event_record(
     *, actor: Any, case_id: int, party_id: int, code: str, at: datetime | None = None, note: str = ""
-) -> LegalEvent:
-    """A dated step on a party that is not a measure (通知家属、讯问、提请批准逮捕、检察院批捕决定…)."""
+) -> LegalEvent | Approval:
+    """A dated step on a party that is not a measure (通知家属、讯问、提请批准逮捕、检察院批捕决定…).
+    One that the workflow gates (event_approvals) opens an approval request and is recorded, at the
+    stated time, when the last approver agrees."""
     require(actor, "case.handle")
     case = visible_case(actor, case_id)
     if code not in workflow().party_events.get(case.kind, ()):
         raise ServiceError("该案件类别不适用此事项", {"code": "事项无效"})
     party = _party(case, party_id)
     moment = _moment(at)
+    payload = {"code": code, "party_id": party.pk, "at": moment.isoformat(), "note": note.strip()}
+    approvals = workflow().event_approvals.get(code, ())
     with transaction.atomic():
-        event = legal_event_record(
-            actor=actor,
-            subject_type="case",
-            subject_id=case.pk,
-            code=code,
-            at=moment,
-            unit=case.reviewing_unit,
-            person=party.key,
-            fields={"note": note.strip()} if note.strip() else {},
-        )
-        _log(case, actor, f"{_event_name(code)}：{party.person.name}", moment)
-        audit_record(actor=actor, action="case.event", obj=case, changes={"event": [None, code]})
+        if approvals:
+            if case.approvals.filter(
+                subject=f"event:{code}", status=ApprovalStatus.PENDING, payload__party_id=party.pk
+            ).exists():
+                raise Conflict(f"对{party.person.name}的“{_event_name(code)}”已在审批中")
+            approval = Approval.objects.create(
+                case=case,
+                subject=f"event:{code}",
+                label=f"{_event_name(code)}（{party.person.name}）",
+                payload=payload,
+                roles=list(approvals),
+                submitted_by=actor,
+            )
+            _log(
+                case,
+                actor,
+                f"提请“{_event_name(code)}”（{party.person.name}），待{_role_label(approvals[0])}审批",
+            )
+            audit_record(actor=actor, action="case.request", obj=case, changes={"event": [None, code]})
+            return approval
+        return _record_party_event(case, actor, payload)
+
+
+def _record_party_event(case: Case, actor: Any, payload: dict[str, Any]) -> LegalEvent:
+    party = _party(case, payload["party_id"])
+    moment = datetime.fromisoformat(payload["at"])
+    event = legal_event_record(
+        actor=actor,
+        subject_type="case",
+        subject_id=case.pk,
+        code=payload["code"],
+        at=moment,
+        unit=case.reviewing_unit,
+        person=party.key,
+        fields={"note": payload["note"]} if payload["note"] else {},
+    )
+    _log(case, actor, f"{_event_name(payload['code'])}：{party.person.name}", moment)
+    audit_record(actor=actor, action="case.event", obj=case, changes={"event": [None, payload["code"]]})
     return event
 
 

@@ -55,6 +55,7 @@ class Workflow:
     transitions: dict[str, Transition]
     measures: dict[str, Measure]
     party_events: dict[str, tuple[str, ...]]
+    event_approvals: dict[str, tuple[str, ...]]
 
     def available(self, status: str, kind: str) -> list[Transition]:
         """Transitions that may follow `status` for a case of `kind`, in the file's order."""
@@ -113,6 +114,11 @@ def workflow(path: Path = WORKFLOW_YAML) -> Workflow:
     party_events = {kind: _tuple(codes) for kind, codes in (data.get("party_events") or {}).items()}
     for kind, codes in party_events.items():
         _check_subset(f"{path.name}: party_events.{kind}", codes, set(vocabulary.events), "legal event")
+    event_approvals = {code: _tuple(roles) for code, roles in (data.get("event_approvals") or {}).items()}
+    for code, roles in event_approvals.items():
+        where = f"{path.name}: event_approvals.{code}"
+        _check_subset(where, (code,), {c for codes in party_events.values() for c in codes}, "party event")
+        _check_subset(where, roles, APPROVER_ROLES, "approver role")
     terminal = frozenset(_tuple(data.get("terminal")))
     _check_subset(f"{path.name}: terminal", tuple(terminal), set(states), "state")
-    return Workflow(states, terminal, transitions, measures, party_events)
+    return Workflow(states, terminal, transitions, measures, party_events, event_approvals)

@@ -255,10 +255,14 @@ def test_the_criminal_walk_from_an_incident_to_closure(users: Any) -> None:
     )
     assert measure.started_at >= before_last and measure.created_by == officer
 
-    # 提请批准逮捕 → 批准逮捕 → 执行逮捕 (refused before the procuratorate's approval is recorded).
-    services.party_event_record(
+    # 提请批准逮捕 (legal review and the leader first) → 批准逮捕 → 执行逮捕 (refused before the
+    # procuratorate's approval is recorded).
+    request = services.party_event_record(
         actor=officer, case_id=case.pk, party_id=party.pk, code="arrest_request_submitted"
     )
+    assert isinstance(request, Approval) and request.roles == ["legal_officer", "leader"]
+    assert "arrest_request_submitted" not in [code for code, _ in events(case)]
+    approve_all(request, legal, leader)
     with pytest.raises(Conflict, match="执行逮捕须先登记检察院批准逮捕决定"):
         services.measure_request(actor=officer, case_id=case.pk, party_id=party.pk, kind="arrest")
     services.party_event_record(
@@ -337,7 +341,10 @@ def test_the_criminal_walk_from_an_incident_to_closure(users: Any) -> None:
         ("case.approval.approve", "legal_officer"),
         ("case.measure_start", "officer"),
         ("case.approval.approve", "leader"),
+        ("case.request", "officer"),
+        ("case.approval.approve", "legal_officer"),
         ("case.event", "officer"),
+        ("case.approval.approve", "leader"),
         ("case.event", "officer"),
         ("case.measure_start", "officer"),
         ("case.deliberation", "leader"),
@@ -428,9 +435,9 @@ def test_the_administrative_walk(users: Any) -> None:
 def test_declining_to_file_needs_a_reason_and_ends_the_case(users: Any) -> None:
     case = accept(users.officer)
     with pytest.raises(ServiceError, match="“不予立案”须说明理由"):
-        services.case_request(actor=users.chief, case_id=case.pk, transition="decline")
+        services.case_request(actor=users.legal_officer, case_id=case.pk, transition="decline")
     approval = services.case_request(
-        actor=users.chief, case_id=case.pk, transition="decline", reason="没有犯罪事实"
+        actor=users.legal_officer, case_id=case.pk, transition="decline", reason="没有犯罪事实"
     )
     approve_all(approval, users.chief)
     case.refresh_from_db()
@@ -769,7 +776,7 @@ def test_the_last_approval_rechecks_the_gates(users: Any) -> None:
     assign(users.legal_officer, case, users.officer)
     filing = services.case_request(actor=users.legal_officer, case_id=case.pk, transition="file")
     declining = services.case_request(
-        actor=users.chief, case_id=case.pk, transition="decline", reason="无犯罪事实"
+        actor=users.legal_officer, case_id=case.pk, transition="decline", reason="无犯罪事实"
     )
     approve_all(filing, users.chief)
     with pytest.raises(Conflict, match="案件当前状态为“已立案（办理中）”，不能“不予立案”"):
@@ -904,7 +911,9 @@ def test_a_closed_case_cannot_be_reassigned(users: Any) -> None:
     case = accept(users.officer)
     assign(users.legal_officer, case, users.officer)
     approve_all(
-        services.case_request(actor=users.chief, case_id=case.pk, transition="decline", reason="无犯罪事实"),
+        services.case_request(
+            actor=users.legal_officer, case_id=case.pk, transition="decline", reason="无犯罪事实"
+        ),
         users.chief,
     )
     case.refresh_from_db()
@@ -919,3 +928,16 @@ def test_a_closed_case_cannot_be_reassigned(users: Any) -> None:
             is_major=False,
             lead_officer_id=users.officer.pk,
         )
+
+
+def test_nobody_approves_a_request_of_their_own(users: Any) -> None:
+    """审批回避: the chief who asks to decline cannot approve it; another chief-level approver can't
+    exist in the demo's 桃溪, so the request waits."""
+    case = accept(users.officer)
+    request = services.case_request(
+        actor=users.chief, case_id=case.pk, transition="decline", reason="无犯罪事实"
+    )
+    with pytest.raises(ServiceError, match="不能审批本人提请的事项"):
+        services.approval_decide(actor=users.chief, approval_id=request.pk, decision="approve")
+    request.refresh_from_db()
+    assert (request.status, request.waiting_for, request.history) == ("pending", "unit_chief", [])

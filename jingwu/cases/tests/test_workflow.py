@@ -248,3 +248,20 @@ def test_the_cache_serves_the_shipped_file_until_cleared(tmp_path: Path) -> None
         assert "transfer_for_prosecution" in workflow().transitions
     finally:
         workflow.cache_clear()
+
+
+def test_gated_party_events_must_be_party_events_with_known_approvers(tmp_path: Path) -> None:
+    gated = VALID + "\nevent_approvals:\n  family_notified: [legal_officer, leader]\n"
+    assert workflow.__wrapped__(_write(tmp_path, gated)).event_approvals == {
+        "family_notified": ("legal_officer", "leader")
+    }
+    for text, bad in (
+        (VALID + "\nevent_approvals:\n  arrest_approved: [leader]\n", "arrest_approved"),
+        (VALID + "\nevent_approvals:\n  family_notified: [mayor]\n", "mayor"),
+    ):
+        with pytest.raises(WorkflowError, match=rf"event_approvals\.\w+: unknown .*{bad}"):
+            workflow.__wrapped__(_write(tmp_path, text))
+
+
+def test_the_arrest_request_goes_through_legal_review_and_the_leader(shipped: Workflow) -> None:
+    assert shipped.event_approvals == {"arrest_request_submitted": ("legal_officer", "leader")}
