@@ -100,11 +100,16 @@ def test_a_criminal_case_from_acceptance_to_transfer(browser, demo_server, artif
     officer.goto(case_url)
     assert "刑事拘留" in officer.locator("[data-testid=measures] tbody").inner_text()
 
-    # 提请批准逮捕 and the procuratorate's 批准逮捕, recorded on the suspect.
+    # 提请批准逮捕 goes through legal review and the leader; then the procuratorate's 批准逮捕.
     for code in ("arrest_request_submitted", "arrest_approved"):
         events = officer.locator("[data-testid=event-form]")
         events.locator("select[name=code]").select_option(code)
         submit(officer, events.locator("button[type=submit]"))
+        if code == "arrest_request_submitted":
+            assert officer.locator(f"[data-testid=timeline] li[data-event={code}]").count() == 0
+            approve_in_inbox(legal, number, "提请批准逮捕")
+            approve_in_inbox(leader, number, "提请批准逮捕")
+            officer.goto(case_url)
         assert officer.locator(f"[data-testid=timeline] li[data-event={code}]").count() == 1
 
     # A major case: transfer is refused until the deliberation has passed.
