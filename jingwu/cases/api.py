@@ -1,5 +1,7 @@
 """Case handling over the API (/api/cases): acceptance, review and assignment, the workflow's
-transitions and approvals (法制审核/审批), parties, measures, legal events and deliberations.
+transitions and approvals (法制审核/审批), parties, measures, legal events and deliberations; legal
+documents (法律文书, PDF), evidence and attachments (multipart upload, integrity check), and the
+electronic dossier (电子卷宗) with the procuratorate's receipt and outcome.
 
 Thin handlers: every write is a call of jingwu.cases.services, every read one of the selectors; the
 services' refusals come out through jingwu/api.py's handlers (400, 403, 404, 409). Personal data of
@@ -11,13 +13,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from jingwu.access.policy import require
-from jingwu.cases import selectors, services
-from jingwu.cases.models import Approval, Case, CaseParty, Deliberation, Measure
+from jingwu.access.roles import Role
+from jingwu.audit.models import Outcome
+from jingwu.audit.services import audit_record
+from jingwu.cases import documents, dossier, selectors, services
+from jingwu.cases.forms import ATTACHMENT_MAX_BYTES
+from jingwu.cases.models import (
+    Approval,
+    Attachment,
+    Case,
+    CaseDocument,
+    CaseParty,
+    Deliberation,
+    Dossier,
+    DossierOutcome,
+    Evidence,
+    Measure,
+)
 from jingwu.cases.workflow import workflow
+from jingwu.core.errors import ServiceError
 from jingwu.org.models import Unit, User
 from jingwu.people.selectors import personal_data
 from jingwu.timeline.models import LegalEvent
@@ -26,6 +46,8 @@ from jingwu.timeline.services import vocabulary
 router = Router(tags=["案件"])
 
 MAX_PAGE = 200
+# A download's body in the OpenAPI document.
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -501,11 +523,17 @@ def end_measure(request: HttpRequest, measure_id: int, payload: MeasureEndIn) ->
     return _measure(measure)
 
 
-@router.post("/{int:case_id}/events", response={201: PartyEventOut}, summary="登记当事人的法律事件")
+@router.post(
+    "/{int:case_id}/events",
+    response={201: PartyEventOut, 202: ApprovalOut},
+    summary="登记当事人的法律事件：无需审批的立即登记（201），需审批的（如提请批准逮捕）提请审批（202）",
+)
 def record_event(request: HttpRequest, case_id: int, payload: PartyEventIn) -> Status:
-    event: LegalEvent = services.party_event_record(
+    event: LegalEvent | Approval = services.party_event_record(
         actor=request.auth, case_id=case_id, **payload.model_dump()
     )
+    if isinstance(event, Approval):
+        return Status(202, _approval(event))
     return Status(
         201,
         {
@@ -524,3 +552,351 @@ def record_deliberation(request: HttpRequest, case_id: int, payload: Deliberatio
     data = payload.model_dump()
     meeting = services.deliberation_record(actor=request.auth, case_id=case_id, **data)
     return Status(201, _deliberation(meeting))
+
+
+# --------------------------------------------------------------------------------------------------
+# legal documents, evidence, attachments
+
+
+class DocumentIn(Schema):
+    kind: str = Field(..., description="文书种类，见 documents.yaml（filing_decision、summons…）")
+    party_id: int | None = Field(None, description="涉及的嫌疑人（当事人 id）；默认第一名嫌疑人")
+    detail: str = Field("", description="文书需要时：不予立案/撤案的理由、处罚种类和幅度；默认为案件决定理由")
+
+
+class DocumentOut(Schema):
+    id: int
+    case_id: int
+    kind: str
+    title: str
+    number: str = Field(..., description="文号")
+    sha256: str
+    size: int
+    created_at: datetime
+    created_by: CaseUserRef
+    pdf_url: str
+
+
+class EvidenceIn(Schema):
+    name: str
+    description: str = ""
+    collected_at: datetime | None = Field(None, description="默认当前时间；须带时区")
+
+
+class EvidenceOut(Schema):
+    id: int
+    case_id: int
+    number: int
+    name: str
+    description: str
+    collected_at: datetime
+    collected_by: CaseUserRef
+
+
+class AttachmentOut(Schema):
+    id: int
+    case_id: int
+    evidence_id: int | None
+    file_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: CaseUserRef
+
+
+class VerifyOut(Schema):
+    id: int
+    file_name: str
+    sha256: str
+    result: str = Field(..., description="ok 完好 / altered 已被改动或缺失")
+
+
+class DossierReceiveIn(Schema):
+    note: str = ""
+
+
+class DossierOutcomeIn(Schema):
+    outcome: str = Field(..., description="accepted 受理 / returned 退回补充侦查")
+    note: str = Field("", description="说明；退回时须写明理由")
+
+
+class DossierCaseRef(Schema):
+    id: int
+    number: str
+    title: str
+    status: str
+
+
+class DossierOut(Schema):
+    id: int
+    case: DossierCaseRef
+    sequence: int = Field(..., description="移送次序（第几次移送）")
+    sha256: str
+    size: int
+    sent_at: datetime
+    sent_by: CaseUserRef
+    received_at: datetime | None
+    received_by: CaseUserRef | None
+    receipt_note: str
+    outcome: str
+    outcome_label: str
+    outcome_note: str
+    outcome_at: datetime | None
+    outcome_by: CaseUserRef | None
+    package_url: str
+
+
+class DossierQuery(Schema):
+    state: str = Field("all", description="unreceived 待签收 / pending 待审查 / decided 已审查 / all")
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0)
+
+
+class DossierPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[DossierOut]
+
+
+def _document(document: CaseDocument) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "case_id": document.case_id,
+        "kind": document.kind,
+        "title": document.title,
+        "number": document.number,
+        "sha256": document.sha256,
+        "size": document.size,
+        "created_at": document.created_at,
+        "created_by": _user(document.created_by),
+        "pdf_url": f"/api/cases/documents/{document.pk}/pdf",
+    }
+
+
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "id": evidence.pk,
+        "case_id": evidence.case_id,
+        "number": evidence.number,
+        "name": evidence.name,
+        "description": evidence.description,
+        "collected_at": evidence.collected_at,
+        "collected_by": _user(evidence.collected_by),
+    }
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "case_id": attachment.case_id,
+        "evidence_id": attachment.evidence_id,
+        "file_name": attachment.file_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_at": attachment.uploaded_at,
+        "uploaded_by": _user(attachment.uploaded_by),
+    }
+
+
+def _dossier(item: Dossier) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "case": {
+            "id": item.case.pk,
+            "number": item.case.number,
+            "title": item.case.title,
+            "status": item.case.status,
+        },
+        "sequence": item.sequence,
+        "sha256": item.sha256,
+        "size": item.size,
+        "sent_at": item.sent_at,
+        "sent_by": _user(item.sent_by),
+        "received_at": item.received_at,
+        "received_by": _user(item.received_by),
+        "receipt_note": item.receipt_note,
+        "outcome": item.outcome,
+        "outcome_label": item.get_outcome_display(),
+        "outcome_note": item.outcome_note,
+        "outcome_at": item.outcome_at,
+        "outcome_by": _user(item.outcome_by),
+        "package_url": f"/api/cases/dossiers/{item.pk}/package",
+    }
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _exists(model: Any, pk: int) -> None:
+    """A missing id is a 404, as one outside the actor's scope is (the services say 400)."""
+    if not model.objects.filter(pk=pk).exists():
+        raise Http404
+
+
+@router.get("/{int:case_id}/documents", response=list[DocumentOut], summary="案件的法律文书（查看留痕）")
+def list_documents(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    case = selectors.case_get(actor=request.auth, case_id=case_id)
+    return [_document(d) for d in case.documents.select_related("created_by")]
+
+
+@router.post(
+    "/{int:case_id}/documents",
+    response={201: DocumentOut},
+    summary="制作法律文书（按模板生成PDF、编文号；种类须适用于案件类别和状态）",
+)
+def create_document(request: HttpRequest, case_id: int, payload: DocumentIn) -> Status:
+    document = documents.document_generate(actor=request.auth, case_id=case_id, **payload.model_dump())
+    return Status(201, _document(document))
+
+
+@router.get(
+    "/documents/{int:document_id}/pdf",
+    response={200: None},
+    summary="文书PDF（校验哈希，查看留痕）",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": BINARY}}}},
+)
+def document_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+    _exists(CaseDocument, document_id)
+    content = documents.document_pdf(actor=request.auth, document_id=document_id)
+    document = CaseDocument.objects.only("title", "number").get(pk=document_id)
+    return _download(content, "application/pdf", f"{document.title}-{document.number}.pdf")
+
+
+@router.post("/{int:case_id}/evidence", response={201: EvidenceOut}, summary="登记证据")
+def add_evidence(request: HttpRequest, case_id: int, payload: EvidenceIn) -> Status:
+    evidence = documents.evidence_add(actor=request.auth, case_id=case_id, **payload.model_dump())
+    return Status(201, _evidence(evidence))
+
+
+@router.post(
+    "/{int:case_id}/attachments",
+    response={201: AttachmentOut},
+    summary="上传附件（multipart/form-data：file，可选 evidence_id；不超过20 MB）",
+)
+def add_attachment(
+    request: HttpRequest,
+    case_id: int,
+    file: File[UploadedFile | None] = None,
+    evidence_id: Form[int | None] = None,
+) -> Status:
+    # Checked here rather than by ninja: its 422 would not name the field (jingwu/api.py drops "file"
+    # from error locations as a location word).
+    if file is None:
+        raise ServiceError("请选择要上传的文件", {"file": "请选择文件"})
+    if file.size > ATTACHMENT_MAX_BYTES:
+        raise ServiceError("文件过大", {"file": f"单个文件不能超过{ATTACHMENT_MAX_BYTES // 2**20} MB"})
+    attachment = documents.attachment_add(
+        actor=request.auth,
+        case_id=case_id,
+        evidence_id=evidence_id,
+        name=file.name or "",
+        content=file.read(),
+        content_type=file.content_type or "",
+    )
+    return Status(201, _attachment(attachment))
+
+
+@router.post(
+    "/attachments/{int:attachment_id}/verify", response=VerifyOut, summary="校验附件（重新计算哈希）"
+)
+def verify_attachment(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
+    _exists(Attachment, attachment_id)
+    result = documents.attachment_verify(actor=request.auth, attachment_id=attachment_id)
+    attachment = Attachment.objects.get(pk=attachment_id)
+    return {
+        "id": attachment.pk,
+        "file_name": attachment.file_name,
+        "sha256": attachment.sha256,
+        "result": result,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# the electronic dossier
+
+
+def _dossier_row(dossier_id: int) -> dict[str, Any]:
+    return _dossier(
+        Dossier.objects.select_related("case", "sent_by", "received_by", "outcome_by").get(pk=dossier_id)
+    )
+
+
+@router.post(
+    "/{int:case_id}/dossiers",
+    response={201: DossierOut},
+    summary="生成并移送电子卷宗（已移送审查起诉的刑事案件，每次移送一份）",
+)
+def build_dossier(request: HttpRequest, case_id: int) -> Status:
+    built = dossier.dossier_build(actor=request.auth, case_id=case_id)
+    return Status(201, _dossier_row(built.pk))
+
+
+@router.get("/dossiers", response=DossierPage, summary="检察院：可见的电子卷宗（刑事案件，全局）")
+def list_dossiers(request: HttpRequest, params: Query[DossierQuery]) -> dict[str, Any]:
+    actor = request.auth
+    if Role.PROCURATOR not in actor.role_codes:
+        audit_record(actor=actor, action="case.dossier_list", outcome=Outcome.DENIED)
+        raise PermissionDenied("case.dossier_list")
+    if params.state not in ("unreceived", "pending", "decided", "all"):
+        raise ServiceError("状态筛选无效", {"state": "应为 unreceived、pending、decided 或 all"})
+    rows = (
+        Dossier.objects.filter(case__in=selectors.case_list(actor=actor).values("pk"))
+        .select_related("case", "sent_by", "received_by", "outcome_by")
+        .order_by("-sent_at", "-id")
+    )
+    if params.state == "unreceived":
+        rows = rows.filter(received_at__isnull=True)
+    elif params.state == "pending":
+        rows = rows.filter(received_at__isnull=False, outcome=DossierOutcome.PENDING)
+    elif params.state == "decided":
+        rows = rows.exclude(outcome=DossierOutcome.PENDING)
+    page = rows[params.offset : params.offset + params.limit]
+    return {
+        "count": rows.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": [_dossier(d) for d in page],
+    }
+
+
+@router.get(
+    "/dossiers/{int:dossier_id}/package",
+    response={200: None},
+    summary="电子卷宗包（zip：manifest.json、文书PDF、附件；校验哈希，查看留痕）",
+    openapi_extra={"responses": {200: {"content": {"application/zip": BINARY}}}},
+)
+def dossier_package(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    _exists(Dossier, dossier_id)
+    content = dossier.dossier_package(actor=request.auth, dossier_id=dossier_id)
+    found = Dossier.objects.select_related("case").get(pk=dossier_id)
+    return _download(content, "application/zip", f"{found.case.number}-电子卷宗-第{found.sequence}次移送.zip")
+
+
+@router.post("/dossiers/{int:dossier_id}/receipt", response=DossierOut, summary="检察院签收电子卷宗")
+def receive_dossier(request: HttpRequest, dossier_id: int, payload: DossierReceiveIn) -> dict[str, Any]:
+    _exists(Dossier, dossier_id)
+    dossier.dossier_receive(actor=request.auth, dossier_id=dossier_id, note=payload.note)
+    return _dossier_row(dossier_id)
+
+
+@router.post(
+    "/dossiers/{int:dossier_id}/outcome",
+    response=DossierOut,
+    summary="检察院审查结果：受理，或退回补充侦查（须写明理由）",
+)
+def record_dossier_outcome(
+    request: HttpRequest, dossier_id: int, payload: DossierOutcomeIn
+) -> dict[str, Any]:
+    _exists(Dossier, dossier_id)
+    dossier.dossier_outcome(
+        actor=request.auth, dossier_id=dossier_id, outcome=payload.outcome, note=payload.note
+    )
+    return _dossier_row(dossier_id)

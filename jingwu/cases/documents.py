@@ -23,6 +23,7 @@ from urllib import request
 import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -54,7 +55,7 @@ FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_FAMILY = "JingwuCJK"
 FALLBACK_FAMILIES = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif'
 PARTY_CHOICES = ("suspect", "reporter", "none")
-MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # the bureau's limit per file, as the pages say
 
 
 class DocumentConfigError(ValueError):
@@ -396,7 +397,7 @@ def document_pdf(*, actor: Any, document_id: int) -> bytes:
     """The PDF of a document, checked against its hash; every read is audited."""
     document = CaseDocument.objects.filter(pk=document_id).first()
     if document is None:
-        raise ServiceError("文书不存在")
+        raise Http404  # like one outside the scope: guessing ids tells nothing
     case = visible_case(actor, document.case_id)
     try:
         content: bytes | None = read(document.pdf_path)
@@ -512,7 +513,7 @@ def attachment_verify(*, actor: Any, attachment_id: int) -> str:
     the file is missing). The check is audited with its result."""
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
-        raise ServiceError("附件不存在")
+        raise Http404  # like one outside the scope: guessing ids tells nothing
     case = visible_case(actor, attachment.case_id)
     result = "ok" if attachment.verify() else "altered"
     audit_record(

@@ -27,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from jingwu.access.policy import require
@@ -349,7 +350,7 @@ def _procurator(actor: Any, action: str, dossier_id: int) -> Dossier:
         raise PermissionDenied(action)
     dossier = Dossier.objects.filter(pk=dossier_id).first()
     if dossier is None:
-        raise ServiceError("电子卷宗不存在")
+        raise Http404  # like one outside the scope: guessing ids tells nothing
     visible_case(actor, dossier.case_id)
     return dossier
 
@@ -409,7 +410,7 @@ def dossier_package(*, actor: Any, dossier_id: int) -> bytes:
     """The dossier's zip for download (officers of the case and procurators), checked and audited."""
     dossier = Dossier.objects.filter(pk=dossier_id).first()
     if dossier is None:
-        raise ServiceError("电子卷宗不存在")
+        raise Http404  # like one outside the scope: guessing ids tells nothing
     visible_case(actor, dossier.case_id)
     content = _checked(dossier.package_path, dossier.sha256, f"电子卷宗（第{dossier.sequence}次移送）")
     audit_record(actor=actor, action="case.dossier_view", obj=dossier)

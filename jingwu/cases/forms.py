@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.access.policy import scope_of_unit
 from jingwu.cases.choices import CaseKind, CaseSource, PartyRole
+from jingwu.cases.documents import MAX_ATTACHMENT_BYTES, catalogue, document_kinds_for
 from jingwu.cases.models import Case
 from jingwu.cases.offences import offence_choices
 from jingwu.cases.workflow import workflow
@@ -204,8 +205,10 @@ class PartyEventForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         names = vocabulary()
+        gated = workflow().event_approvals
         self.fields["code"].choices = [
-            (code, names[code].name_zh) for code in workflow().party_events.get(case.kind, ())
+            (code, names[code].name_zh + (_("（需审批）") if code in gated else ""))
+            for code in workflow().party_events.get(case.kind, ())
         ]
         self.fields["party"].choices = _party_choices(case)
 
@@ -271,3 +274,93 @@ class DeliberationForm(forms.Form):
             "votes_against": data["votes_against"],
             "votes_abstain": data["votes_abstain"],
         }
+
+
+# --------------------------------------------------------------------------------------------------
+# legal documents, evidence and attachments, the electronic dossier
+
+# The largest attachment the pages and the API accept (the service itself allows more).
+ATTACHMENT_MAX_BYTES = MAX_ATTACHMENT_BYTES
+
+
+class DocumentForm(forms.Form):
+    """制作法律文书: a kind applicable to the case now, the suspect it concerns, and its detail."""
+
+    kind = forms.ChoiceField(label=_("文书种类"))
+    party = forms.TypedChoiceField(label=_("涉及的嫌疑人"), coerce=int, required=False, empty_value=None)
+    detail = forms.CharField(
+        label=_("文书内容补充（理由、处罚种类和幅度）"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every kind of the case's kind is accepted, so that one no longer applicable (the status
+        # changed since the page was shown) gets the service's message; the select offers those
+        # that apply now.
+        self.fields["kind"].choices = [
+            (k.code, k.title) for k in catalogue().kinds.values() if case.kind in k.kinds
+        ]
+        self.applicable = document_kinds_for(case)
+        self.fields["kind"].widget.choices = [(k.code, k.title) for k in self.applicable]
+        suspects = case.parties.filter(role=PartyRole.SUSPECT).select_related("person")
+        people = [(p.pk, p.person.name) for p in suspects]
+        self.fields["party"].choices = [("", _("第一名嫌疑人（默认）")), *people]
+        details = sorted({k.detail for k in self.applicable if k.detail})
+        if details:
+            self.fields["detail"].help_text = _("需要时填写：") + "；".join(details)
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"kind": data["kind"], "party_id": data["party"], "detail": data["detail"]}
+
+
+class EvidenceForm(forms.Form):
+    """登记证据."""
+
+    name = forms.CharField(label=_("证据名称"), max_length=100)
+    description = forms.CharField(
+        label=_("证据说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    collected_at = _when(_("收集时间（留空为现在）"))
+
+
+class AttachmentForm(forms.Form):
+    """上传附件 (multipart), optionally attached to an item of evidence."""
+
+    file = forms.FileField(label=_("文件（不超过20 MB）"))
+    evidence = forms.TypedChoiceField(label=_("所属证据"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].choices = [
+            ("", _("（不属于某项证据）")),
+            *((e.pk, f"{e.number}. {e.name}") for e in case.evidence.order_by("number")),
+        ]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError(_("单个文件不能超过20 MB"))
+        return upload
+
+
+class DossierReceiveForm(forms.Form):
+    """检察院签收电子卷宗."""
+
+    note = forms.CharField(label=_("签收说明"), required=False, max_length=500)
+
+
+class DossierOutcomeForm(forms.Form):
+    """检察院审查结果: accepted, or returned for supplementary investigation with the reasons."""
+
+    outcome = forms.ChoiceField(
+        label=_("审查结果"), choices=[("accepted", _("受理")), ("returned", _("退回补充侦查"))]
+    )
+    note = forms.CharField(
+        label=_("说明（退回时写明理由和补充侦查提纲）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -397,12 +397,12 @@ def approval_decide(*, actor: Any, approval_id: int, decision: str, opinion: str
     if approval.status != ApprovalStatus.PENDING:
         raise Conflict("该审批事项已办结")
     role = approval.waiting_for
-    if approval.submitted_by_id == actor.pk:
-        # 审批回避: nobody approves what they asked for themselves.
-        raise ServiceError("不能审批本人提请的事项", {"decision": "不能审批本人提请的事项"})
     if actor.role_codes.isdisjoint(APPROVER_ROLES[role]):
         audit_record(actor=actor, action="case.approve", obj=approval.case, outcome=Outcome.DENIED)
         raise ServiceError(f"该事项待{_role_label(role)}审批", {"decision": "您不是当前环节的审批人"})
+    if approval.submitted_by_id == actor.pk:
+        # 审批回避: nobody approves what they asked for themselves.
+        raise ServiceError("不能审批本人提请的事项", {"decision": "不能审批本人提请的事项"})
     if decision not in ApprovalDecision.values:
         raise ServiceError("请选择同意或退回", {"decision": "请选择同意或退回"})
     if decision == ApprovalDecision.RETURN and not opinion.strip():

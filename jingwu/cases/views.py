@@ -1,4 +1,6 @@
-"""The case pages (案件办理): thin views over jingwu.cases.services and selectors.
+"""The case pages (案件办理): thin views over jingwu.cases.services and selectors, and over
+jingwu.cases.documents and .dossier for the legal documents, evidence, attachments and the
+electronic dossier (with the procurators' page of dossiers).
 
 Every write goes through a service (which checks access, runs the workflow's gates and audits);
 a refusal is shown on the page that was posted from, with its Chinese message and 400/409.
@@ -13,17 +15,22 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingwu.access.policy import has_capability, require
-from jingwu.access.roles import APPROVER_ROLES
-from jingwu.cases import forms, selectors, services
+from jingwu.access.roles import APPROVER_ROLES, Role
+from jingwu.audit.models import Outcome
+from jingwu.audit.services import audit_record
+from jingwu.cases import documents, dossier, forms, selectors, services
 from jingwu.cases.choices import ApprovalStatus, CaseKind, CaseSource
-from jingwu.cases.models import Approval, Case
+from jingwu.cases.models import Approval, Attachment, Case, CaseDocument, Dossier, DossierOutcome
 from jingwu.cases.workflow import workflow
 from jingwu.core.errors import ServiceError
 from jingwu.core.forms import form_status, submit_form
@@ -40,9 +47,13 @@ FIELD_NAMES = {
     "participant_ids": "participants",
     "party_id": "party",
     "incident_id": "incident",
+    "evidence_id": "evidence",
+    "content": "file",
 }
 STEP_LABELS = {"legal_officer": "法制员审核", "unit_chief": "办案单位负责人审批", "leader": "局领导审批"}
 TABS = (("queue", "审查队列"), ("mine", "我的案件"), ("all", "全部案件"))
+# The procurators' page of dossiers: which dossiers each tab shows.
+DOSSIER_TABS = (("unreceived", "待签收"), ("pending", "待审查"), ("decided", "已审查"), ("all", "全部"))
 MAX_CANDIDATES = 20
 
 
@@ -109,6 +120,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "states": workflow().states,
         "extra_query": query.urlencode() + "&" if query else "",
         "can_accept": has_capability(request.user, "case.accept"),
+        "dossiers_tab": _is_procurator(request.user),
     }
     return render(request, "cases/list.html", context)
 
@@ -298,6 +310,37 @@ def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str,
     context["failed_transition"] = bound.get("failed_transition", "")
     context["decision_form"] = bound.get("decision_form")
     context["failed_approval"] = bound.get("failed_approval")
+    context.update(_files_context(user, case, bound))
+    return context
+
+
+def _files_context(user: Any, case: Case, bound: dict[str, Any]) -> dict[str, Any]:
+    """The sections 法律文书, 证据与附件 and 电子卷宗 of the case page."""
+    handles = has_capability(user, "case.handle")
+    writable = handles and case.status not in workflow().terminal
+    context: dict[str, Any] = {
+        "documents": list(case.documents.select_related("created_by")),
+        "evidence": list(case.evidence.select_related("collected_by")),
+        "attachments": list(case.attachments.select_related("evidence", "uploaded_by")),
+    }
+    if handles:
+        # Documents may be produced after closure too (不予立案通知书, 撤销案件决定书): documents.yaml
+        # says in which statuses.
+        form = bound.get("document_form") or forms.DocumentForm(case=case)
+        if form.applicable or form.is_bound:
+            context["document_form"] = form
+    if writable:
+        context["evidence_form"] = bound.get("evidence_form") or forms.EvidenceForm()
+        context["attachment_form"] = bound.get("attachment_form") or forms.AttachmentForm(case=case)
+    dossiers = list(case.dossiers.select_related("sent_by", "received_by", "outcome_by"))
+    if case.kind == CaseKind.CRIMINAL and (case.status == "transferred" or dossiers):
+        context["dossier_section"] = True
+        context["dossiers"] = dossiers
+        if handles and case.status == "transferred":
+            sequence = max(1, dossier.transfer_count(case))
+            if all(d.sequence != sequence for d in dossiers):
+                context["dossier_sequence"] = sequence
+        context["procurator"] = _is_procurator(user)
     return context
 
 
@@ -472,7 +515,12 @@ def party_event(request: HttpRequest, case_id: int) -> HttpResponse:
             at=data["at"],
             note=data["note"],
         ),
-        lambda e: f"已登记：{dict(form.fields['code'].choices).get(e.code, e.code)}",
+        # An event the workflow gates (event_approvals) opens an approval request instead.
+        lambda result: (
+            _requested(result, "")
+            if isinstance(result, Approval)
+            else f"已登记：{dict(form.fields['code'].choices).get(result.code, result.code)}"
+        ),
     )
 
 
@@ -566,3 +614,267 @@ def approval_decide(request: HttpRequest, approval_id: int) -> HttpResponse:
         context = _detail_context(request, selectors.case_get(actor=request.user, case_id=case.pk), **bound)
         return render(request, "cases/detail.html", context, status=_status(form))
     return render(request, "cases/approvals.html", _inbox_context(request, **bound), status=_status(form))
+
+
+# --------------------------------------------------------------------------------------------------
+# legal documents, evidence and attachments
+
+
+def _refused(request: HttpRequest, case_id: int, refusal: ServiceError) -> HttpResponse:
+    """The case page again with a refusal that has no form to sit on (a file failed its check)."""
+    messages.error(request, refusal.message)
+    case = selectors.case_get(actor=request.user, case_id=case_id)
+    return render(request, "cases/detail.html", _detail_context(request, case), status=refusal.status_code)
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Length"] = str(len(content))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def document_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    """制作法律文书 (rendered to PDF, numbered, audited by the service)."""
+    case = services.visible_case(request.user, case_id)
+    form = forms.DocumentForm(request.POST, case=case)
+    return _act(
+        request,
+        case_id,
+        form,
+        "document_form",
+        lambda _: documents.document_generate(
+            actor=request.user, case_id=case_id, **form.service_arguments()
+        ),
+        lambda d: f"已制作{d.title}：{d.number}",
+    )
+
+
+@login_required
+@require_GET
+def document_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The document's PDF, checked against its hash; the service audits the read."""
+    document = CaseDocument.objects.filter(pk=document_id).only("case_id", "title", "number").first()
+    if document is None:
+        raise Http404
+    try:
+        content = documents.document_pdf(actor=request.user, document_id=document_id)
+    except ServiceError as refusal:  # the stored file was altered or is missing
+        return _refused(request, document.case_id, refusal)
+    return _download(content, "application/pdf", f"{document.title}-{document.number}.pdf")
+
+
+@login_required
+@require_POST
+def evidence_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    services.visible_case(request.user, case_id)
+    form = forms.EvidenceForm(request.POST)
+    return _act(
+        request,
+        case_id,
+        form,
+        "evidence_form",
+        lambda data: documents.evidence_add(
+            actor=request.user,
+            case_id=case_id,
+            name=data["name"],
+            description=data["description"],
+            collected_at=data["collected_at"],
+        ),
+        lambda e: f"已登记证据{e.number}：{e.name}",
+    )
+
+
+@login_required
+@require_POST
+def attachment_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    """上传附件 (multipart): stored under its SHA-256 by the service."""
+    case = services.visible_case(request.user, case_id)
+    form = forms.AttachmentForm(request.POST, request.FILES, case=case)
+
+    def add(data: dict[str, Any]) -> Attachment:
+        upload = data["file"]
+        return documents.attachment_add(
+            actor=request.user,
+            case_id=case_id,
+            evidence_id=data["evidence"],
+            name=upload.name,
+            content=upload.read(),
+            content_type=upload.content_type or "",
+        )
+
+    return _act(
+        request,
+        case_id,
+        form,
+        "attachment_form",
+        add,
+        lambda a: f"已上传附件：{a.file_name}（SHA-256 {a.sha256[:12]}…）",
+    )
+
+
+@login_required
+@require_POST
+def attachment_verify(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """校验附件: htmx gets the result's tag for the row; a plain post goes back to the case page."""
+    attachment = Attachment.objects.filter(pk=attachment_id).only("case_id", "file_name").first()
+    if attachment is None:
+        raise Http404
+    result = documents.attachment_verify(actor=request.user, attachment_id=attachment_id)
+    if request.htmx:
+        return render(request, "cases/_verify_result.html", {"result": result})
+    if result == "ok":
+        messages.success(request, f"附件“{attachment.file_name}”校验通过：文件与上传时一致")
+    else:
+        messages.error(request, f"附件“{attachment.file_name}”校验失败：文件已被改动或缺失")
+    return redirect("cases:detail", attachment.case_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# the electronic dossier
+
+
+def _is_procurator(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and Role.PROCURATOR in user.role_codes
+
+
+@login_required
+@require_POST
+def dossier_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    """生成并移送电子卷宗 (officers, criminal cases in status transferred)."""
+    services.visible_case(request.user, case_id)
+    form = django_forms.Form(request.POST)
+    return _act(
+        request,
+        case_id,
+        form,
+        "dossier_form",
+        lambda _: dossier.dossier_build(actor=request.user, case_id=case_id),
+        lambda d: f"已生成并移送电子卷宗（第{d.sequence}次移送）",
+    )
+
+
+@login_required
+@require_GET
+def dossier_package(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """The dossier's zip (officers of the case and procurators), checked and audited by the service."""
+    found = Dossier.objects.filter(pk=dossier_id).select_related("case").first()
+    if found is None:
+        raise Http404
+    try:
+        content = dossier.dossier_package(actor=request.user, dossier_id=dossier_id)
+    except ServiceError as refusal:
+        if request.GET.get("origin") == "dossiers" and _is_procurator(request.user):
+            messages.error(request, refusal.message)
+            return render(
+                request, "cases/dossiers.html", _dossiers_context(request), status=refusal.status_code
+            )
+        return _refused(request, found.case_id, refusal)
+    name = f"{found.case.number}-电子卷宗-第{found.sequence}次移送.zip"
+    return _download(content, "application/zip", name)
+
+
+def _require_procurator(user: Any, action: str) -> None:
+    """The dossiers' page is the procuratorate's (access.roles has no capability for it yet)."""
+    if not _is_procurator(user):
+        audit_record(actor=user, action=action, outcome=Outcome.DENIED)
+        raise PermissionDenied(action)
+
+
+def procurator_dossiers(actor: Any) -> Any:
+    """The dossiers of the cases the procurator sees (criminal cases, bureau-wide), newest first."""
+    return (
+        Dossier.objects.filter(case__in=selectors.case_list(actor=actor).values("pk"))
+        .select_related("case", "case__station", "sent_by", "received_by", "outcome_by")
+        .order_by("-sent_at", "-id")
+    )
+
+
+def _dossiers_context(request: HttpRequest, **bound: Any) -> dict[str, Any]:
+    tab = request.GET.get("tab") or "unreceived"
+    if tab not in dict(DOSSIER_TABS):
+        tab = "all"
+    rows = procurator_dossiers(request.user)
+    if tab == "unreceived":
+        rows = rows.filter(received_at__isnull=True)
+    elif tab == "pending":
+        rows = rows.filter(received_at__isnull=False, outcome=DossierOutcome.PENDING)
+    elif tab == "decided":
+        rows = rows.exclude(outcome=DossierOutcome.PENDING)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    return {
+        "page": page,
+        "tab": tab,
+        "tabs": DOSSIER_TABS,
+        "case_tabs": _tabs(request.user),
+        "extra_query": f"tab={tab}&",
+        "states": workflow().states,
+        "receive_form": bound.get("receive_form"),
+        "outcome_form": bound.get("outcome_form"),
+        "failed_dossier": bound.get("failed_dossier"),
+    }
+
+
+@login_required
+@require_GET
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    """电子卷宗 of the procuratorate's case management center: receipt and outcome."""
+    _require_procurator(request.user, "case.dossier_list")
+    return render(request, "cases/dossiers.html", _dossiers_context(request))
+
+
+def _dossier_act(
+    request: HttpRequest,
+    dossier_id: int,
+    form: django_forms.Form,
+    key: str,
+    action: Callable[[dict[str, Any]], Dossier],
+    success: Callable[[Dossier], str],
+) -> HttpResponse:
+    """A procurator's write on a dossier: back to the dossiers' page, or the page with the form."""
+    if not Dossier.objects.filter(pk=dossier_id).exists():
+        raise Http404
+    result = submit_form(request, form, action)
+    if result is not None:
+        messages.success(request, success(result))
+        return redirect(f"{reverse('cases:dossiers')}?tab={request.POST.get('tab') or 'all'}")
+    refusal = getattr(form, "service_error", None)
+    messages.error(request, refusal.message if refusal else "提交的内容有误，请检查后重试")
+    context = _dossiers_context(request, **{key: form}, failed_dossier=dossier_id)
+    return render(request, "cases/dossiers.html", context, status=_status(form))
+
+
+@login_required
+@require_POST
+def dossier_receive(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """检察院签收 (procurators; the service refuses, and audits, anyone else)."""
+    form = forms.DossierReceiveForm(request.POST)
+    return _dossier_act(
+        request,
+        dossier_id,
+        form,
+        "receive_form",
+        lambda data: dossier.dossier_receive(actor=request.user, dossier_id=dossier_id, note=data["note"]),
+        lambda d: f"已签收 {d.case.number} 的电子卷宗（第{d.sequence}次移送）",
+    )
+
+
+@login_required
+@require_POST
+def dossier_outcome(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """检察院审查结果: 受理, or 退回补充侦查 with the reasons."""
+    form = forms.DossierOutcomeForm(request.POST)
+    return _dossier_act(
+        request,
+        dossier_id,
+        form,
+        "outcome_form",
+        lambda data: dossier.dossier_outcome(
+            actor=request.user, dossier_id=dossier_id, outcome=data["outcome"], note=data["note"]
+        ),
+        lambda d: f"已记录 {d.case.number} 的审查结果：{d.get_outcome_display()}",
+    )

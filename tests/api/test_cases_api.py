@@ -206,14 +206,17 @@ def test_the_criminal_walk_up_to_the_transfer(
         party["id"],
     )
 
-    # 提请批准逮捕, 批准逮捕, then the arrest (refused before the approval is recorded).
-    submitted = ok(
+    # 提请批准逮捕 goes through legal review and the leader (202), then 批准逮捕, then the arrest
+    # (refused before the procuratorate's approval is recorded).
+    request = ok(
         officer.post(
             f"/api/cases/{case_id}/events", {"party_id": party["id"], "code": "arrest_request_submitted"}
         ),
-        201,
+        202,
     )
-    assert (submitted["person"], submitted["recorded_by"]) == (party["key"], "李志强")
+    assert (request["roles"], request["current_role"]) == (["legal_officer", "leader"], "legal_officer")
+    decide(legal, request["id"])
+    assert ok(decide(leader, request["id"]))["status"] == "approved"
     early = error(
         officer.post(f"/api/cases/{case_id}/measures", {"party_id": party["id"], "kind": "arrest"}), 409
     )
@@ -259,6 +262,7 @@ def test_the_criminal_walk_up_to_the_transfer(
     assert [t["name"] for t in case["available_transitions"]] == ["record_return", "close"]
     assert [(a["label"], a["status"]) for a in case["approvals"]] == [
         ("移送审查起诉", "approved"),
+        ("提请批准逮捕（检察院收到提请批准逮捕书）（嫌疑人乙）", "approved"),
         ("刑事拘留（嫌疑人乙）", "approved"),
         ("立案", "approved"),
     ]
