@@ -12,6 +12,8 @@ from django.utils import timezone
 from jingwu.access.policy import unit_scope
 from jingwu.cases import services
 from jingwu.cases.choices import CaseKind, CaseSource, PartyRole
+from jingwu.cases.documents import document_generate
+from jingwu.cases.dossier import dossier_build, dossier_receive
 from jingwu.cases.models import Case
 from jingwu.cases.offences import find_offence
 from jingwu.core.demo_data import chinese_name, id_number, mobile
@@ -169,7 +171,21 @@ def _advance(rng: random.Random, case: Case, officer: User, offence_code: str, s
     if stage == "deliberated":
         return
     final = "transfer_for_prosecution" if case.kind == CaseKind.CRIMINAL else "decide"
-    if _approve(services.case_request(actor=officer, case_id=case.pk, transition=final), case) and (
-        case.kind == CaseKind.ADMINISTRATIVE
-    ):
+    if case.kind == CaseKind.CRIMINAL:
+        document_generate(actor=officer, case_id=case.pk, kind="filing_decision")
+        document_generate(actor=officer, case_id=case.pk, kind="prosecution_opinion")
+    else:
+        document_generate(
+            actor=officer,
+            case_id=case.pk,
+            kind="admin_penalty_decision",
+            detail=rng.choice(["罚款五百元", "行政拘留五日", "警告"]),
+        )
+    if not _approve(services.case_request(actor=officer, case_id=case.pk, transition=final), case):
+        return
+    if case.kind == CaseKind.CRIMINAL:
+        # The dossier goes to the procuratorate, which signs for it.
+        dossier = dossier_build(actor=officer, case_id=case.pk)
+        dossier_receive(actor=_user("procurator"), dossier_id=dossier.pk, note="材料齐全，予以签收。")
+    else:
         services.case_request(actor=officer, case_id=case.pk, transition="close")
