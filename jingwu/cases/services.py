@@ -8,7 +8,7 @@ transaction opens, so that a refusal's audit entry is never rolled back.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,6 +33,7 @@ from jingwu.cases.models import (
 from jingwu.cases.offences import offences
 from jingwu.cases.workflow import Transition, WorkflowError, workflow
 from jingwu.core.errors import Conflict, ServiceError
+from jingwu.core.moments import stated_moment
 from jingwu.incidents.models import Incident
 from jingwu.org.choices import UnitKind
 from jingwu.org.models import Unit, User
@@ -40,7 +41,6 @@ from jingwu.people.models import Person
 from jingwu.timeline.models import LegalEvent
 from jingwu.timeline.services import legal_event_record, vocabulary
 
-CLOCK_SKEW = timedelta(minutes=2)
 SCOPE_FIELDS = ("station", "reviewing_unit", "handling_unit")
 # The bureau's case-management center reviews the cases of stations outside a joint station.
 BUREAU_REVIEW_UNIT = "wp-zx"
@@ -48,17 +48,6 @@ BUREAU_REVIEW_UNIT = "wp-zx"
 
 # --------------------------------------------------------------------------------------------------
 # helpers
-
-
-def _moment(at: datetime | None, field: str = "at") -> datetime:
-    now = timezone.now()
-    if at is None:
-        return now
-    if timezone.is_naive(at):
-        raise ServiceError("时间须带时区", {field: "时间须带时区"})
-    if at > now + CLOCK_SKEW:
-        raise ServiceError("时间不能晚于当前时间", {field: "时间不能晚于当前时间"})
-    return at
 
 
 def visible_case(actor: Any, case_id: int) -> Case:
@@ -174,7 +163,7 @@ def case_accept(
         errors["transfer_agency"] = "请填写移送机关"
     if errors:
         raise ServiceError("受案信息有误，请修改后再提交", errors)
-    accepted = _moment(accepted_at, "accepted_at")
+    accepted = stated_moment(accepted_at, "accepted_at")
     incident = None
     if incident_id is not None:
         incident = get_visible_or_404(
@@ -501,7 +490,7 @@ def measure_request(
     ):
         raise Conflict(f"案件当前状态为“{workflow().states[case.status]}”，不能采取{measure.label}")
     party = _party(case, party_id)
-    started = _moment(started_at, "started_at") if started_at else None
+    started = stated_moment(started_at, "started_at") if started_at else None
     if (
         "arrest_approved" in measure.requires
         and not LegalEvent.objects.filter(
@@ -572,7 +561,7 @@ def measure_end(*, actor: Any, measure_id: int, ended_at: datetime | None = None
     if measure is None:
         raise Http404
     case = visible_case(actor, measure.case_id)
-    ended = _moment(ended_at, "ended_at")
+    ended = stated_moment(ended_at, "ended_at")
     if measure.ended_at is not None:
         raise Conflict("该措施已结束")
     if ended < measure.started_at:
@@ -600,7 +589,7 @@ def party_event_record(
     if code not in workflow().party_events.get(case.kind, ()):
         raise ServiceError("该案件类别不适用此事项", {"code": "事项无效"})
     party = _party(case, party_id)
-    moment = _moment(at)
+    moment = stated_moment(at)
     payload = {"code": code, "party_id": party.pk, "at": moment.isoformat(), "note": note.strip()}
     approvals = workflow().event_approvals.get(code, ())
     with transaction.atomic():
@@ -679,7 +668,7 @@ def deliberation_record(
         errors["votes_for"] = "表决票数与参会人数不符"
     if errors:
         raise ServiceError("议案记录有误", errors)
-    held = _moment(held_at, "held_at")
+    held = stated_moment(held_at, "held_at")
     with transaction.atomic():
         meeting = Deliberation.objects.create(
             case=case,

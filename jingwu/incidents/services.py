@@ -7,7 +7,7 @@ the statutory 110 events on the legal timeline, and an audit entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from jingwu.access.policy import get_visible_or_404, require, scope_of_unit, uni
 from jingwu.audit.services import audit_record
 from jingwu.core.errors import Conflict, ServiceError
 from jingwu.core.identity import InvalidIdentity, normalise_id_number, normalise_phone, sex_from_id_number
+from jingwu.core.moments import stated_moment
 from jingwu.geo.choices import DivisionLevel
 from jingwu.geo.models import Division
 from jingwu.incidents.choices import Disposition, Priority, Source, StepKind
@@ -32,8 +33,6 @@ from jingwu.people.services import person_create
 from jingwu.timeline.models import LegalEvent
 from jingwu.timeline.services import legal_event_record, legal_events_record_many
 
-# How far ahead of the server's clock a stated time may be (terminals' clocks drift).
-CLOCK_SKEW = timedelta(minutes=2)
 LEGAL_EVENT_OF_STEP = {
     StepKind.RECEIVED: "incident_received",
     StepKind.DISPATCHED: "incident_dispatched",
@@ -46,17 +45,6 @@ RESPONDER_ROLES = ("officer", "unit_chief")
 class IntakeResult:
     incident: Incident
     created: bool
-
-
-def _moment(at: datetime | None, field: str) -> datetime:
-    now = timezone.now()
-    if at is None:
-        return now
-    if timezone.is_naive(at):
-        raise ServiceError("时间须带时区", {field: "时间须带时区"})
-    if at > now + CLOCK_SKEW:
-        raise ServiceError("时间不能晚于当前时间", {field: "时间不能晚于当前时间"})
-    return at
 
 
 def _caller(actor: Any, name: str, phone: str, id_number: str) -> Person | None:
@@ -147,7 +135,7 @@ def incident_create(
     require(actor, "incident.create")
     if idempotency_key and (known := _incident_of_key(idempotency_key)) is not None:
         return IntakeResult(_visible_incident(actor, known), False)
-    received = _moment(received_at, "received_at")
+    received = stated_moment(received_at, "received_at")
     village = (
         Division.objects.select_related("parent", "station")
         .filter(code=village_code, level=DivisionLevel.VILLAGE)
@@ -307,7 +295,7 @@ def incident_step(
     if kind not in STEP_ACTION or kind == StepKind.LINKED_CALL:
         raise ServiceError("处警节点无效", {"kind": "处警节点无效"})
     require(actor, STEP_ACTION[kind])
-    moment = _moment(at, "at")
+    moment = stated_moment(at, "at")
     _visible_incident(actor, incident_id)
     with transaction.atomic():
         incident = _locked(incident_id)
@@ -440,7 +428,7 @@ def incident_create_batch(*, actor: Any, items: list[dict[str, Any]]) -> list[Ba
             )
             continue
         try:
-            received = _moment(item.get("received_at"), "received_at")
+            received = stated_moment(item.get("received_at"), "received_at")
         except ServiceError as exc:
             results[index] = BatchItemResult(400, errors=exc.field_errors)
             continue

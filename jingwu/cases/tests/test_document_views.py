@@ -25,11 +25,6 @@ from jingwu.cases.tests.test_documents import alter, filed_case, transferred_cas
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def file_store(settings, tmp_path):
-    settings.JINGWU_FILES_ROOT = tmp_path / "files"
-
-
 @pytest.fixture
 def filed(user_of) -> Case:
     return filed_case(user_of("officer"), user_of("legal_officer"), user_of("chief"))

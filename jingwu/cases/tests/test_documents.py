@@ -119,43 +119,6 @@ def alter(relative: str, content: bytes = b"tampered") -> None:
     target.write_bytes(content)
 
 
-@pytest.fixture(autouse=True)
-def file_store(settings, tmp_path):
-    settings.JINGWU_FILES_ROOT = tmp_path / "files"
-    return settings.JINGWU_FILES_ROOT
-
-
-@pytest.fixture
-def officer(user_of):
-    return user_of("officer")
-
-
-@pytest.fixture
-def legal_officer(user_of):
-    return user_of("legal_officer")
-
-
-@pytest.fixture
-def chief(user_of):
-    return user_of("chief")
-
-
-@pytest.fixture
-def leader(user_of):
-    return user_of("leader")
-
-
-@pytest.fixture
-def procurator(user_of):
-    return user_of("procurator")
-
-
-@pytest.fixture
-def outsider(user_of):
-    """An officer of 平川 station: the 桃溪 cases are outside his scope."""
-    return user_of("pingchuan_officer")
-
-
 # --------------------------------------------------------------------------------------------------
 # documents
 

@@ -28,41 +28,6 @@ from jingwu.cases.tests.test_documents import SUSPECT_ID_ORDER, alter, filed_cas
 from jingwu.core.errors import Conflict, ServiceError
 
 
-@pytest.fixture(autouse=True)
-def file_store(settings, tmp_path):
-    settings.JINGWU_FILES_ROOT = tmp_path / "files"
-
-
-@pytest.fixture
-def officer(user_of):
-    return user_of("officer")
-
-
-@pytest.fixture
-def legal_officer(user_of):
-    return user_of("legal_officer")
-
-
-@pytest.fixture
-def chief(user_of):
-    return user_of("chief")
-
-
-@pytest.fixture
-def leader(user_of):
-    return user_of("leader")
-
-
-@pytest.fixture
-def procurator(user_of):
-    return user_of("procurator")
-
-
-@pytest.fixture
-def outsider(user_of):
-    return user_of("pingchuan_officer")
-
-
 @pytest.fixture
 def case(officer, legal_officer, chief, leader):
     """A transferred criminal case with evidence, an attachment and two documents."""
