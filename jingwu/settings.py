@@ -208,6 +208,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Legal documents, attachments and dossiers, stored by content hash (jingwu/cases/storage.py).
+JINGWU_FILES_ROOT = Path(os.environ.get("JINGWU_FILES_ROOT", BASE_DIR / "var" / "files"))
+
 API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", "8")))
 
 LOGGING = {

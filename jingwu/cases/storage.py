@@ -5,7 +5,7 @@ path relative to the root and the hash, so an altered file is detected by hashin
 never deleted or overwritten with other content: a file written by a transaction that later rolls back
 is an unreferenced blob, harmless, and reused when the same content comes again.
 
-The root is `settings.JINGWU_FILES_ROOT` when set, else `BASE_DIR / "var" / "files"`.
+The root is `settings.JINGWU_FILES_ROOT` (environment variable of the same name; `var/files` by default).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ CHUNK = 1 << 20
 
 
 def files_root() -> Path:
-    configured = getattr(settings, "JINGWU_FILES_ROOT", None)
-    return Path(configured) if configured else Path(settings.BASE_DIR) / "var" / "files"
+    return Path(settings.JINGWU_FILES_ROOT)
 
 
 def path_of(relative: str) -> Path:
