@@ -633,7 +633,7 @@ def _bench_backend(
                 answer = subprocess.run(
                     [
                         sys.executable, "-m", "bench._driver",
-                        "--port", str(port), "--token", token, "--inputs", str(inputs),
+                        "--port", str(port), f"--token={token}", "--inputs", str(inputs),
                         "--count", str(args.count), "--concurrency", str(args.concurrency),
                         "--warmup", str(args.warmup), "--key-prefix", prefix, "--batch", str(batch),
                         "--seconds", str(int(deadline.left(reserve=20))),
