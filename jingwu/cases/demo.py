@@ -89,7 +89,7 @@ def load(rng: random.Random) -> int:
         case = services.case_accept(
             actor=officer,
             kind=kind,
-            title=f"{incident.village.name.removesuffix('村委会')}{offence.name}案",
+            title=f"{incident.village.name.removesuffix('村委会')}{offence.name.removesuffix('罪')}案",
             facts=incident.narrative,
             source=CaseSource.INCIDENT,
             incident_id=incident.pk,
