@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import urllib.error
+import urllib.request
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,3 +93,32 @@ class AuditLog:
         from jingwu.audit.models import AuditEntry
 
         return list(AuditEntry.objects.filter(seq__gt=self.after, action=action, **filters).order_by("seq"))
+
+
+_no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_json(
+    base: str,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    """One request over real HTTP (urllib, no proxy); every answer, error or not, must be JSON."""
+    sent = {"Accept": "application/json", **(headers or {})}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(base + path, data=data, headers=sent, method=method)
+    try:
+        with _no_proxy.open(request, timeout=60) as response:
+            assert response.headers["Content-Type"].startswith("application/json")
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        assert error.headers["Content-Type"].startswith("application/json"), error.headers
+        return error.code, json.loads(error.read() or b"null")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +14,7 @@ from django.utils import timezone
 from jingwu.access.models import ApiToken
 from jingwu.audit.models import Outcome
 from jingwu.org.demo import DEMO_PASSWORD
-from tests.api.helpers import Api, AuditLog, issue_token, login, wuping_id
+from tests.api.helpers import Api, AuditLog, http_json, issue_token, login, wuping_id
 
 pytestmark = pytest.mark.django_db
 
@@ -199,51 +196,31 @@ def test_docs_use_locally_served_assets() -> None:
 
 # --- over real HTTP: a runserver subprocess on its own database ---------------------------------
 
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _http(base: str, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
-    headers = {"Accept": "application/json"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
-    try:
-        with _opener.open(request, timeout=30) as response:
-            assert response.headers["Content-Type"].startswith("application/json")
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        assert error.headers["Content-Type"].startswith("application/json"), error.headers
-        return error.code, json.loads(error.read())
-
 
 @pytest.mark.django_db(False)
 class TestOverRealHttp:
     def _token(self, base: str, username: str) -> str:
-        status, body = _http(
+        status, body = http_json(
             base, "POST", "/api/auth/token", body={"username": username, "password": DEMO_PASSWORD}
         )
         assert status == 200, body
         return body["token"]
 
     def test_without_a_token_is_a_json_401(self, http_server: str) -> None:
-        status, body = _http(http_server, "GET", "/api/persons/")
+        status, body = http_json(http_server, "GET", "/api/persons/")
         assert status == 401
         assert body["detail"].startswith("未登录")
 
     def test_token_login_then_units_and_persons(self, http_server: str) -> None:
         token = self._token(http_server, "officer")
 
-        status, me = _http(http_server, "GET", "/api/auth/me", token)
+        status, me = http_json(http_server, "GET", "/api/auth/me", token)
         assert (status, me["username"]) == (200, "officer")
-        status, units = _http(http_server, "GET", "/api/units/", token)
+        status, units = http_json(http_server, "GET", "/api/units/", token)
         assert status == 200
         assert "wp-ps-350824105" in {u["code"] for u in units}
         assert "wp-ps-350824001" not in {u["code"] for u in units}
-        status, created = _http(
+        status, created = http_json(
             http_server,
             "POST",
             "/api/persons/",
@@ -251,7 +228,7 @@ class TestOverRealHttp:
             {"name": "实网测试", "id_number": wuping_id(901), "phone": "13812345678"},
         )
         assert status == 201, created
-        status, page = _http(http_server, "GET", "/api/persons/?" + urlencode({"q": "实网测试"}), token)
+        status, page = http_json(http_server, "GET", "/api/persons/?" + urlencode({"q": "实网测试"}), token)
         assert status == 200
         assert [p["id_number"] for p in page["items"]] == [
             wuping_id(901)[:6] + "********" + wuping_id(901)[-4:]
@@ -259,15 +236,15 @@ class TestOverRealHttp:
 
     def test_another_stations_person_is_a_json_404(self, http_server: str) -> None:
         pingchuan = self._token(http_server, "pingchuan_officer")
-        status, created = _http(
+        status, created = http_json(
             http_server, "POST", "/api/persons/", pingchuan, {"name": "平川人员", "id_number": wuping_id(902)}
         )
         assert status == 201, created
 
         officer = self._token(http_server, "officer")
-        status, body = _http(http_server, "GET", f"/api/persons/{created['id']}", officer)
+        status, body = http_json(http_server, "GET", f"/api/persons/{created['id']}", officer)
         assert (status, body) == (404, {"detail": "未找到", "errors": {}})
-        status, _ = _http(http_server, "DELETE", "/api/auth/token", officer)
+        status, _ = http_json(http_server, "DELETE", "/api/auth/token", officer)
         assert status == 204
-        status, _ = _http(http_server, "GET", "/api/auth/me", officer)
+        status, _ = http_json(http_server, "GET", "/api/auth/me", officer)
         assert status == 401

@@ -4,7 +4,6 @@ for prosecution and the administrative walk to closure with bearer tokens; the e
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import urllib.error
@@ -20,7 +19,7 @@ from jingwu.cases.models import Case, Measure
 from jingwu.cases.offences import find_offence
 from jingwu.org.models import User
 from jingwu.timeline.models import LegalEvent
-from tests.api.helpers import Api, AuditLog, login, wuping_id
+from tests.api.helpers import Api, AuditLog, http_json, login, wuping_id
 
 pytestmark = pytest.mark.django_db
 
@@ -439,26 +438,12 @@ def test_lists_are_scoped_and_filtered(officer: Api, legal: Api, leader: Api) ->
 # --- numbers under concurrent acceptance, over real HTTP --------------------------------------------------
 
 
-def _http(
-    base: str, method: str, path: str, payload: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, Any]:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
-        base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
 def test_concurrent_acceptances_get_distinct_sequential_numbers(http_server: str) -> None:
     """Eight officers' requests at once on a real server (its own database): no number twice, no gap."""
     from jingwu.org.demo import DEMO_PASSWORD
 
-    status, token = _http(
-        http_server, "POST", "/api/auth/token", {"username": "officer", "password": DEMO_PASSWORD}
+    status, token = http_json(
+        http_server, "POST", "/api/auth/token", body={"username": "officer", "password": DEMO_PASSWORD}
     )
     assert status == 200, token
     auth = {"Authorization": f"Bearer {token['token']}"}
@@ -467,7 +452,9 @@ def test_concurrent_acceptances_get_distinct_sequential_numbers(http_server: str
 
     def send(n: int) -> tuple[int, Any]:
         start.wait()
-        return _http(http_server, "POST", "/api/cases", case_body(title=f"并发受案{marker}-{n}"), auth)
+        return http_json(
+            http_server, "POST", "/api/cases", body=case_body(title=f"并发受案{marker}-{n}"), headers=auth
+        )
 
     with ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(send, range(threads)))
@@ -477,5 +464,7 @@ def test_concurrent_acceptances_get_distinct_sequential_numbers(http_server: str
     assert all(NUMBER.match(n) for n in numbers), numbers
     serials = [int(n[-5:]) for n in numbers]
     assert serials == list(range(serials[0], serials[0] + threads)), numbers
-    status, listing = _http(http_server, "GET", f"/api/cases?q={urllib.parse.quote(marker)}", headers=auth)
+    status, listing = http_json(
+        http_server, "GET", f"/api/cases?q={urllib.parse.quote(marker)}", headers=auth
+    )
     assert status == 200 and listing["count"] == threads

@@ -24,7 +24,7 @@ from jingwu.audit.models import Outcome
 from jingwu.incidents.models import Incident, IncidentStep
 from jingwu.org.models import User
 from jingwu.timeline.models import LegalEvent
-from tests.api.helpers import Api, AuditLog, login
+from tests.api.helpers import Api, AuditLog, http_json, login
 
 pytestmark = pytest.mark.django_db
 
@@ -807,25 +807,11 @@ def test_no_or_bad_token_is_401_everywhere(dispatcher: Api, token: str | None) -
 # --- the same key from concurrent requests, over real HTTP ----------------------------------------------
 
 
-def _http(
-    base: str, method: str, path: str, payload: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, Any]:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
-        base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
 def test_the_same_key_from_concurrent_requests_makes_one_incident(http_server: str) -> None:
     from jingwu.org.demo import DEMO_PASSWORD
 
-    status, token = _http(
-        http_server, "POST", "/api/auth/token", {"username": "dispatcher", "password": DEMO_PASSWORD}
+    status, token = http_json(
+        http_server, "POST", "/api/auth/token", body={"username": "dispatcher", "password": DEMO_PASSWORD}
     )
     assert status == 200, token
     auth = {"Authorization": f"Bearer {token['token']}"}
@@ -835,7 +821,9 @@ def test_the_same_key_from_concurrent_requests_makes_one_incident(http_server: s
 
     def send(_: int) -> tuple[int, Any]:
         start.wait()
-        return _http(http_server, "POST", "/api/incidents", payload, {**auth, "Idempotency-Key": key})
+        return http_json(
+            http_server, "POST", "/api/incidents", body=payload, headers={**auth, "Idempotency-Key": key}
+        )
 
     with ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(send, range(threads)))
@@ -844,7 +832,7 @@ def test_the_same_key_from_concurrent_requests_makes_one_incident(http_server: s
     assert statuses == [200] * (threads - 1) + [201], results
     assert len({out["id"] for _, out in results}) == 1
     assert len({out["number"] for _, out in results}) == 1
-    status, listing = _http(
+    status, listing = http_json(
         http_server, "GET", f"/api/incidents?q={urllib.parse.quote(marker)}", headers=auth
     )
     assert status == 200
