@@ -290,6 +290,21 @@ def test_the_criminal_walk_up_to_the_transfer(
         == f"/api/cases/approvals/{transfer['id']}/decision"
     )
 
+    # 退回补充侦查 (reason required), then the resubmission after legal review.
+    assert error(transition(officer, case_id, "record_return"), 400)["errors"] == {"reason": "请说明理由"}
+    returned = ok(transition(officer, case_id, "record_return", reason="证据不足，退回补充侦查"))
+    assert returned["status"] == "returned"
+    resubmission = ok(transition(officer, case_id, "resubmit"), 202)
+    assert resubmission["roles"] == ["legal_officer"]
+    assert ok(decide(legal, resubmission["id"]))["case_status"] == "transferred"
+    case = ok(officer.get(f"/api/cases/{case_id}"))
+    tail = [row["code"] for row in case["timeline"] if row["kind"] == "event"][-3:]
+    assert tail == [
+        "transferred_for_prosecution",
+        "returned_for_supplementary_investigation",
+        "resubmitted_for_prosecution",
+    ]
+
 
 # --- the administrative walk ------------------------------------------------------------------------------
 

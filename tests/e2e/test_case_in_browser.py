@@ -158,6 +158,20 @@ def test_a_criminal_case_from_acceptance_to_transfer(browser, demo_server, artif
         assert code in events
     officer.screenshot(path=str(artifacts / "case_transferred.png"), full_page=True)
 
+    # 退回补充侦查 (with its reason), then the resubmission after legal review.
+    returning = officer.locator("[data-transition=record_return]")
+    returning.locator("textarea[name=reason]").fill("证据不足，退回补充侦查")
+    submit(officer, returning.locator("button[type=submit]"))
+    assert status(officer) == "退回补充侦查"
+    submit(officer, officer.locator("[data-transition=resubmit] button[type=submit]"))
+    approve_in_inbox(legal, number, "重新移送审查起诉")
+    officer.goto(case_url)
+    assert status(officer) == "已移送审查起诉"
+    events = officer.locator("[data-testid=timeline] li[data-event]").evaluate_all(
+        "els => els.map(e => e.dataset.event)"
+    )
+    assert events[-2:] == ["returned_for_supplementary_investigation", "resubmitted_for_prosecution"]
+
     # The list and the officer's home page show the case with its state.
     legal.goto("/cases/?tab=all")
     assert "已移送审查起诉" in legal.locator(f"tr[data-case='{number}']").inner_text()
