@@ -179,6 +179,7 @@ def _local_fetcher() -> Any:
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render a template of cases/documents/ to PDF bytes."""
+    # Imported here: WeasyPrint loads Pango at import, which only PDF rendering needs.
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 

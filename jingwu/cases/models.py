@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.cases.choices import ApprovalStatus, CaseKind, CaseSource, PartyRole
+from jingwu.cases.storage import sha256_file
 from jingwu.incidents.models import Incident
 from jingwu.org.models import Unit, User
 from jingwu.people.models import Person
@@ -258,8 +259,6 @@ class Attachment(models.Model):
 
     def verify(self) -> bool:
         """Whether the stored file still has the hash recorded at upload (False: altered or missing)."""
-        from jingwu.cases.storage import sha256_file
-
         return sha256_file(self.path) == self.sha256
 
 
@@ -304,8 +303,6 @@ class CaseDocument(models.Model):
         return f"{self.title} {self.number}"
 
     def verify(self) -> bool:
-        from jingwu.cases.storage import sha256_file
-
         return sha256_file(self.pdf_path) == self.sha256
 
 

@@ -35,6 +35,8 @@ from jingwu.cases.workflow import workflow
 from jingwu.core.errors import ServiceError
 from jingwu.core.forms import form_status, submit_form
 from jingwu.core.masking import mask_id_number
+from jingwu.incidents.selectors import incident_get
+from jingwu.incidents.taxonomy import taxonomy
 from jingwu.org.choices import UnitKind
 from jingwu.org.selectors import unit_list
 from jingwu.people.selectors import person_list
@@ -139,8 +141,6 @@ def _village_name(name: str) -> str:
 
 def _from_incident(actor: Any, incident_id: str) -> dict[str, Any]:
     """The accept form's initial values from an incident's disposition (警情转案)."""
-    from jingwu.incidents.selectors import incident_get
-    from jingwu.incidents.taxonomy import taxonomy
 
     if not incident_id.isdigit():
         raise Http404

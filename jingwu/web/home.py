@@ -10,6 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.access.policy import has_capability
+from jingwu.audit.selectors import audit_entry_list
+from jingwu.cases.selectors import CaseFilters, approvals_waiting_for, case_list
+from jingwu.cases.workflow import workflow
+from jingwu.incidents.selectors import incident_queue
+from jingwu.org.models import User
+from jingwu.people.selectors import person_list
 
 
 @dataclass
@@ -23,8 +29,6 @@ class HomeSection:
 def home_sections(user: Any) -> list[HomeSection]:
     sections: list[HomeSection] = []
     if has_capability(user, "incident.view"):
-        from jingwu.incidents.selectors import incident_queue
-
         queue = incident_queue(actor=user)
         mine = queue.filter(officers=user)[:5]
         sections.append(
@@ -58,9 +62,6 @@ def home_sections(user: Any) -> list[HomeSection]:
             )
         )
     if has_capability(user, "case.handle"):
-        from jingwu.cases.selectors import CaseFilters, case_list
-        from jingwu.cases.workflow import workflow
-
         states = workflow().states
         mine = case_list(actor=user, filters=CaseFilters(mine=True)).exclude(status__in=workflow().terminal)[
             :5
@@ -81,8 +82,6 @@ def home_sections(user: Any) -> list[HomeSection]:
             )
         )
     if has_capability(user, "case.approve"):
-        from jingwu.cases.selectors import approvals_waiting_for
-
         waiting = approvals_waiting_for(actor=user).order_by("submitted_at", "id")
         count = waiting.count()
         sections.append(
@@ -101,8 +100,6 @@ def home_sections(user: Any) -> list[HomeSection]:
             )
         )
     if has_capability(user, "person.view"):
-        from jingwu.people.selectors import person_list
-
         recent = person_list(actor=user)[:5]
         sections.append(
             HomeSection(
@@ -116,8 +113,6 @@ def home_sections(user: Any) -> list[HomeSection]:
             )
         )
     if has_capability(user, "audit.view"):
-        from jingwu.audit.selectors import audit_entry_list
-
         denied = audit_entry_list(actor=user, outcome="denied")[:8]
         sections.append(
             HomeSection(
@@ -131,8 +126,6 @@ def home_sections(user: Any) -> list[HomeSection]:
             )
         )
     if has_capability(user, "user.manage"):
-        from jingwu.org.models import User
-
         counts = User.objects.values("is_active").annotate(n=Count("id"))
         by_state = {row["is_active"]: row["n"] for row in counts}
         sections.append(
