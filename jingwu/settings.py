@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "jingwu.timeline",
     "jingwu.incidents",
     "jingwu.cases",
+    "jingwu.supervision",
     "jingwu.web",
 ]
 
