@@ -7,6 +7,7 @@ urlpatterns = [
     path("people/", include("jingwu.people.urls")),
     path("incidents/", include("jingwu.incidents.urls")),
     path("cases/", include("jingwu.cases.urls")),
+    path("supervision/", include("jingwu.supervision.urls")),
     path("places/", include("jingwu.geo.urls")),
     path("org/", include("jingwu.org.urls")),
     path("audit/", include("jingwu.audit.urls")),

@@ -53,6 +53,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "case.handle": frozenset({Role.OFFICER, Role.UNIT_CHIEF}),
     "case.approve": frozenset({Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.UNIT_CHIEF, Role.LEADER}),
     "case.deliberate": frozenset({Role.LEADER}),
+    # 执法监督: the deadlines derived from the timelines of the cases and incidents one may see.
+    "deadline.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER, Role.PROCURATOR},
 }
 
 # Who may act for an approval step of the case workflow (jingwu/cases/data/workflow.yaml): the legal

@@ -9,6 +9,7 @@ from typing import Any
 from jingwu.core.legal_events import EventVocabulary, VocabularyError, load_event_vocabulary
 from jingwu.org.models import Unit
 from jingwu.timeline.models import LegalEvent
+from jingwu.timeline.signals import legal_events_recorded
 
 
 @cache
@@ -54,4 +55,7 @@ def legal_events_record_many(events: list[LegalEvent]) -> list[LegalEvent]:
     for event in events:
         if event.code not in vocabulary():
             raise VocabularyError(f"unknown legal event code {event.code!r}")
-    return LegalEvent.objects.bulk_create(events)
+    created = LegalEvent.objects.bulk_create(events)
+    subjects = list(dict.fromkeys((e.subject_type, e.subject_id) for e in created))
+    legal_events_recorded.send(sender=LegalEvent, subjects=subjects)
+    return created

@@ -16,6 +16,7 @@ from jingwu.cases.workflow import workflow
 from jingwu.incidents.selectors import incident_queue
 from jingwu.org.models import User
 from jingwu.people.selectors import person_list
+from jingwu.supervision.home import home_section as deadline_section
 
 
 @dataclass
@@ -28,6 +29,8 @@ class HomeSection:
 
 def home_sections(user: Any) -> list[HomeSection]:
     sections: list[HomeSection] = []
+    if has_capability(user, "deadline.view") and (deadlines := deadline_section(user)) is not None:
+        sections.append(deadlines)
     if has_capability(user, "incident.view"):
         queue = incident_queue(actor=user)
         mine = queue.filter(officers=user)[:5]

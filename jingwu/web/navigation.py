@@ -23,6 +23,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("工作台"), "web:home", "home.view"),
     MenuEntry("incidents", _("接处警"), "incidents:list", "incident.view"),
     MenuEntry("cases", _("案件"), "cases:list", "case.view"),
+    MenuEntry("deadlines", _("期限预警"), "supervision:deadlines", "deadline.view"),
     MenuEntry("persons", _("人员"), "people:list", "person.view"),
     MenuEntry("places", _("地点"), "geo:townships", "place.view"),
     MenuEntry("units", _("单位"), "org:units", "unit.view"),

@@ -12,6 +12,7 @@ from jingwu.incidents import demo as incidents_demo
 from jingwu.org import demo as org_demo
 from jingwu.org.demo import ensure_demo_accounts
 from jingwu.people import demo as people_demo
+from jingwu.supervision.services import deadlines_sweep
 
 # Each app's demo module, in the order of the flow of work (later apps link to earlier records).
 DEMO_MODULES = [org_demo, people_demo, incidents_demo, cases_demo]
@@ -32,4 +33,7 @@ class Command(BaseCommand):
         for module in DEMO_MODULES:
             created = module.load(rng)
             counts[module.__name__.split(".")[1]] = created
+        # Flag what the demo's timelines have already brought into warning or breach.
+        swept = deadlines_sweep()
+        counts["deadlines flagged"] = swept.warnings + swept.breaches
         self.stdout.write("demo loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
