@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -58,14 +60,24 @@ def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_POST
 def unit_set_active(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _managed_unit(request, unit_id)
+    return _set_active(
+        request,
+        unit.name,
+        lambda active: services.unit_set_active(actor=request.user, unit=unit, active=active),
+        "org:units",
+    )
+
+
+def _set_active(request: HttpRequest, name: str, change: Callable[[bool], object], back: str) -> HttpResponse:
+    """Deactivate or reactivate (the POSTed `active`), saying what happened or why not."""
     active = request.POST.get("active") == "1"
     try:
-        services.unit_set_active(actor=request.user, unit=unit, active=active)
+        change(active)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{'已启用' if active else '已停用'}：{unit.name}")
-    return redirect("org:units")
+        messages.success(request, f"{'已启用' if active else '已停用'}：{name}")
+    return redirect(back)
 
 
 @login_required
@@ -131,14 +143,12 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _managed_user(request, user_id)
-    active = request.POST.get("active") == "1"
-    try:
-        services.user_set_active(actor=request.user, user=user, active=active)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{'已启用' if active else '已停用'}：{user}")
-    return redirect("org:users")
+    return _set_active(
+        request,
+        str(user),
+        lambda active: services.user_set_active(actor=request.user, user=user, active=active),
+        "org:users",
+    )
 
 
 @login_required
