@@ -321,16 +321,38 @@ def case_request(*, actor: Any, case_id: int, transition: str, reason: str = "")
     if case.approvals.filter(subject=f"transition:{step.name}", status=ApprovalStatus.PENDING).exists():
         raise Conflict(f"“{step.label}”已在审批中")
     with transaction.atomic():
-        approval = Approval.objects.create(
-            case=case,
-            subject=f"transition:{step.name}",
-            label=step.label,
-            payload={"reason": reason},
-            roles=list(step.approvals),
-            submitted_by=actor,
+        return _open_approval(
+            case,
+            actor,
+            ("transition", step.name),
+            step.label,
+            {"reason": reason},
+            step.approvals,
+            f"提请{step.label}",
         )
-        _log(case, actor, f"提请{step.label}，待{_role_label(step.approvals[0])}审批")
-        audit_record(actor=actor, action="case.request", obj=case, changes={"transition": [None, step.name]})
+
+
+def _open_approval(
+    case: Case,
+    actor: Any,
+    subject: tuple[str, str],
+    label: str,
+    payload: dict[str, Any],
+    roles: tuple[str, ...],
+    text: str,
+) -> Approval:
+    """Open an approval request (in the caller's transaction), with its history line and audit entry."""
+    kind, name = subject
+    approval = Approval.objects.create(
+        case=case,
+        subject=f"{kind}:{name}",
+        label=label,
+        payload=payload,
+        roles=list(roles),
+        submitted_by=actor,
+    )
+    _log(case, actor, f"{text}，待{_role_label(roles[0])}审批")
+    audit_record(actor=actor, action="case.request", obj=case, changes={kind: [None, name]})
     return approval
 
 
@@ -514,21 +536,15 @@ def measure_request(
     }
     with transaction.atomic():
         if measure.approvals:
-            approval = Approval.objects.create(
-                case=case,
-                subject=f"measure:{kind}",
-                label=f"{measure.label}（{party.person.name}）",
-                payload=payload,
-                roles=list(measure.approvals),
-                submitted_by=actor,
-            )
-            _log(
+            return _open_approval(
                 case,
                 actor,
-                f"提请对{party.person.name}{measure.label}，待{_role_label(measure.approvals[0])}审批",
+                ("measure", kind),
+                f"{measure.label}（{party.person.name}）",
+                payload,
+                measure.approvals,
+                f"提请对{party.person.name}{measure.label}",
             )
-            audit_record(actor=actor, action="case.request", obj=case, changes={"measure": [None, kind]})
-            return approval
         return _start_measure(_locked(case.pk), actor, payload)
 
 
@@ -598,21 +614,15 @@ def party_event_record(
                 subject=f"event:{code}", status=ApprovalStatus.PENDING, payload__party_id=party.pk
             ).exists():
                 raise Conflict(f"对{party.person.name}的“{_event_name(code)}”已在审批中")
-            approval = Approval.objects.create(
-                case=case,
-                subject=f"event:{code}",
-                label=f"{_event_name(code)}（{party.person.name}）",
-                payload=payload,
-                roles=list(approvals),
-                submitted_by=actor,
-            )
-            _log(
+            return _open_approval(
                 case,
                 actor,
-                f"提请“{_event_name(code)}”（{party.person.name}），待{_role_label(approvals[0])}审批",
+                ("event", code),
+                f"{_event_name(code)}（{party.person.name}）",
+                payload,
+                approvals,
+                f"提请“{_event_name(code)}”（{party.person.name}）",
             )
-            audit_record(actor=actor, action="case.request", obj=case, changes={"event": [None, code]})
-            return approval
         return _record_party_event(case, actor, payload)
 
 
