@@ -18,10 +18,23 @@ class Role(models.TextChoices):
     ASSISTANT = "assistant", _("警务助理")
     AUDITOR = "auditor", _("审计员")
     ADMIN = "admin", _("系统管理员")
+    CUSTODY_OFFICER = "custody_officer", _("办案中心管理民警")
+    PROPERTY_KEEPER = "property_keeper", _("涉案财物管理员")
 
 
 # Roles whose unit scope is the whole bureau, whatever unit they sit in.
-BUREAU_WIDE_ROLES = frozenset({Role.LEADER, Role.LEGAL_AFFAIRS, Role.PROCURATOR, Role.AUDITOR, Role.ADMIN})
+# The case-handling center (执法办案管理中心) and its property room serve every unit of the bureau.
+BUREAU_WIDE_ROLES = frozenset(
+    {
+        Role.LEADER,
+        Role.LEGAL_AFFAIRS,
+        Role.PROCURATOR,
+        Role.AUDITOR,
+        Role.ADMIN,
+        Role.CUSTODY_OFFICER,
+        Role.PROPERTY_KEEPER,
+    }
+)
 
 _CASE_STAFF = frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER})
 _ALL = frozenset(Role)

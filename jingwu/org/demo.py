@@ -42,6 +42,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("assistant", "蓝小军", "wp-ps-350824105-sq", (Role.ASSISTANT,)),
     DemoAccount("auditor", "黄淑芬", "wp", (Role.AUDITOR,)),
     DemoAccount("admin", "曾立新", "wp", (Role.ADMIN,)),
+    DemoAccount("custody", "游志明", "wp-zx", (Role.CUSTODY_OFFICER,), "350841"),
+    DemoAccount("property_keeper", "饶秀兰", "wp-zx", (Role.PROPERTY_KEEPER,), "350842"),
 )
 
 

@@ -26,6 +26,8 @@ EXPECTED_MENU = {
     "assistant": {"home", "places"},
     "auditor": {"home", "places", "units", "audit"},
     "admin": {"home", "places", "units", "users"},
+    "custody": {"home", "places", "units"},
+    "property_keeper": {"home", "places", "units"},
 }
 UNIT_NAMES = {
     "dispatcher": "指挥中心",
