@@ -19,10 +19,15 @@ from jingwu.access.api import TokenAuth
 from jingwu.access.api import router as auth_router
 from jingwu.cases.api import router as cases_router
 from jingwu.core.errors import Conflict, ServiceError
+from jingwu.custody.api import router as custody_router
 from jingwu.geo.api import router as places_router
 from jingwu.incidents.api import router as incidents_router
+from jingwu.mediation.api import router as disputes_router
 from jingwu.org.api import router as units_router
 from jingwu.people.api import router as persons_router
+from jingwu.property.api import router as property_router
+from jingwu.quality.api import router as quality_router
+from jingwu.supervision.api import router as notices_router
 
 logger = logging.getLogger("jingwu.api")
 
@@ -143,3 +148,8 @@ api.add_router("/persons/", persons_router)
 # The issue names the collection without a trailing slash: POST /api/incidents.
 api.add_router("/incidents", incidents_router)
 api.add_router("/cases", cases_router)
+api.add_router("/custody", custody_router)
+api.add_router("/disputes", disputes_router)
+api.add_router("/notices", notices_router)
+api.add_router("/property", property_router)
+api.add_router("/quality", quality_router)

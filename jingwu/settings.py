@@ -83,10 +83,15 @@ INSTALLED_APPS = [
     "jingwu.org",
     "jingwu.geo",
     "jingwu.people",
+    "jingwu.notifications",
     "jingwu.timeline",
     "jingwu.incidents",
     "jingwu.cases",
+    "jingwu.mediation",
+    "jingwu.custody",
+    "jingwu.property",
     "jingwu.supervision",
+    "jingwu.quality",
     "jingwu.web",
 ]
 
@@ -213,6 +218,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 JINGWU_FILES_ROOT = Path(os.environ.get("JINGWU_FILES_ROOT", BASE_DIR / "var" / "files"))
 
 API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", "8")))
+
+# Notifications (jingwu/notifications): in-app always; e-mail/SMS through the outbox only for the channels
+# listed here ("email,sms"; default none). `manage.py outbox_send` delivers: e-mail through Django's mail
+# settings (MAILERS; SMTP at EMAIL_HOST:EMAIL_PORT, default localhost:25), SMS through the gateway command
+# JINGWU_SMS_COMMAND ("{phone}" is replaced, the text comes on stdin; none by default: SMS stays queued).
+JINGWU_NOTIFY_CHANNELS = tuple(
+    c.strip() for c in os.environ.get("JINGWU_NOTIFY_CHANNELS", "").split(",") if c.strip()
+)
+JINGWU_SMS_COMMAND = os.environ.get("JINGWU_SMS_COMMAND", "")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "jingwu@localhost")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+        },
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -68,6 +68,57 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "case.deliberate": frozenset({Role.LEADER}),
     # 执法监督: the deadlines derived from the timelines of the cases and incidents one may see.
     "deadline.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER, Role.PROCURATOR},
+    # 执法质量考评: chiefs and legal officers see their own units' scores; the legal affairs brigade
+    # enters manual items and publishes a period's results.
+    "quality.view": frozenset({Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER}),
+    "quality.manage": frozenset({Role.LEGAL_AFFAIRS}),
+    # 站内消息: everyone who logs in has an inbox, and reads only their own messages.
+    "notification.view": _ALL,
+    # 执法监督通知书 (legal affairs) and 检察监督意见 (procurators, criminal cases only); the unit's chief or
+    # the case's lead officer responds with the rectification (checked per notice in supervision.services).
+    "notice.view": frozenset(
+        {Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER, Role.PROCURATOR}
+    ),
+    "notice.issue": frozenset({Role.LEGAL_AFFAIRS}),
+    "notice.respond": frozenset({Role.OFFICER, Role.UNIT_CHIEF}),
+    "opinion.issue": frozenset({Role.PROCURATOR}),
+    # 矛盾纠纷化解: mediators see only the disputes referred to them, assistants only those they reported
+    # (jingwu.mediation.selectors narrows them); the board's figures are for the police side.
+    "dispute.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER, Role.MEDIATOR, Role.ASSISTANT},
+    "dispute.create": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF, Role.ASSISTANT}),
+    "dispute.mediate": frozenset({Role.OFFICER, Role.UNIT_CHIEF, Role.MEDIATOR}),
+    "dispute.board": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
+    # 涉案财物: the property room and the case's own officers (checked per case in jingwu.property)
+    # change the records; leaders, legal affairs and procurators (criminal cases only) read them.
+    "property.view": frozenset(
+        {
+            Role.PROPERTY_KEEPER,
+            Role.OFFICER,
+            Role.UNIT_CHIEF,
+            Role.LEGAL_OFFICER,
+            Role.LEGAL_AFFAIRS,
+            Role.LEADER,
+            Role.PROCURATOR,
+        }
+    ),
+    "property.manage": frozenset({Role.PROPERTY_KEEPER, Role.OFFICER, Role.UNIT_CHIEF}),
+    # The property room itself: its locations (库房/货架/箱) and inventory checks (盘点).
+    "property.room": frozenset({Role.PROPERTY_KEEPER}),
+    # 执法办案管理中心: the center's officers and the case's own officers (checked per case in
+    # jingwu.custody) change the custody log; chiefs, legal officers, legal affairs and leaders read it.
+    "custody.view": frozenset(
+        {
+            Role.CUSTODY_OFFICER,
+            Role.OFFICER,
+            Role.UNIT_CHIEF,
+            Role.LEGAL_OFFICER,
+            Role.LEGAL_AFFAIRS,
+            Role.LEADER,
+        }
+    ),
+    "custody.manage": frozenset({Role.CUSTODY_OFFICER, Role.OFFICER, Role.UNIT_CHIEF}),
+    # The center's own staff act on any case's stays; the others only on the cases they handle.
+    "custody.center": frozenset({Role.CUSTODY_OFFICER}),
 }
 
 # Who may act for an approval step of the case workflow (jingwu/cases/data/workflow.yaml): the legal

@@ -64,6 +64,18 @@ def procurator_only(actor: Any) -> bool:
     return "procurator" in actor.role_codes and others.isdisjoint(CAPABILITIES["case.view"])
 
 
+def is_case_officer(actor: Any, case: Case) -> bool:
+    """One of the case's own officers (本案办案民警): its lead or an assisting officer, or a unit chief whose
+    unit scope holds the case. The custody log and the property records let them change their case's
+    records."""
+    if case.lead_officer_id == actor.pk or case.officers.filter(pk=actor.pk).exists():
+        return True
+    if "unit_chief" not in actor.role_codes:
+        return False
+    scope = unit_scope(actor)
+    return any(scope.contains(unit.path) for name in SCOPE_FIELDS if (unit := getattr(case, name)))
+
+
 def _locked(case_id: int) -> Case:
     return (
         Case.objects.select_for_update(of=("self",))

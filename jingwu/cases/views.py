@@ -21,7 +21,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingwu.access.policy import has_capability, require
@@ -265,6 +266,27 @@ def _transition_rows(user: Any, case: Case) -> list[dict[str, Any]]:
     ]
 
 
+#: (action, label, url name, query built from the case): the case's records kept by the other apps.
+_RELATED_LINKS = (
+    ("property.view", _("涉案财物"), "property:list", lambda case: {"case": case.number}),
+    ("property.manage", _("登记涉案财物"), "property:register", lambda case: {"case": case.pk}),
+    ("custody.view", _("办案中心出区记录"), "custody:history", lambda case: {"text": case.number}),
+    ("notice.view", _("监督通知"), "supervision:notices", lambda case: {"case": case.pk}),
+)
+
+
+def _related_links(user: Any, case: Case) -> list[dict[str, str]]:
+    """Links to the case's seized property, custody stays and supervision notices, as far as the user's
+    role allows (the pages themselves scope what they show); registering property is for the property
+    room and the case's own officers."""
+    own = services.is_case_officer(user, case) or has_capability(user, "property.room")
+    return [
+        {"label": label, "url": f"{reverse(name)}?{urlencode(query(case))}"}
+        for action, label, name, query in _RELATED_LINKS
+        if has_capability(user, action) and (action != "property.manage" or own)
+    ]
+
+
 def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str, Any]:
     user = request.user
     terminal = case.status in workflow().terminal
@@ -285,6 +307,7 @@ def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str,
         "deliberations": list(case.deliberations.select_related("chair")),
         "timeline": selectors.case_timeline(case),
         "transitions": _transition_rows(user, case),
+        "related_links": _related_links(user, case),
         "can_handle": can_handle,
         "can_review": can_review,
         "can_deliberate": can_deliberate,

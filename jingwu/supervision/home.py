@@ -46,3 +46,35 @@ def home_section(user: Any) -> HomeSection | None:
         "暂无预警或超期的期限",
         url + ("?mine=1" if mine else ""),
     )
+
+
+def notice_section(user: Any) -> HomeSection | None:
+    """监督通知: the notices still waiting for the user's side — for the unit, those to rectify; for the
+    issuers (legal affairs, procurators), those responded and waiting for acceptance. None for others."""
+    from jingwu.access.policy import has_capability
+    from jingwu.supervision.models import OPEN_NOTICE_STATUSES, NoticeStatus
+    from jingwu.supervision.selectors import notices_for
+    from jingwu.web.home import HomeSection
+
+    if has_capability(user, "notice.issue") or has_capability(user, "opinion.issue"):
+        notices = notices_for(actor=user, status=NoticeStatus.RESPONDED)
+        title, empty = "待验收的整改反馈", "暂无待验收的整改反馈"
+    elif has_capability(user, "notice.respond") or user.role_codes & {"legal_officer"}:
+        notices = notices_for(actor=user).filter(status__in=OPEN_NOTICE_STATUSES)
+        title, empty = "待整改的监督通知", "暂无待整改的监督通知"
+    else:
+        return None
+    rows = list(notices[:HOME_ROWS])
+    return HomeSection(
+        title,
+        [
+            {
+                "label": f"{n.number} · {n.case.number}",
+                "detail": f"{n.get_status_display()} · 整改期限 {n.rectify_by:%Y-%m-%d}",
+                "url": reverse("supervision:notice", args=[n.pk]),
+            }
+            for n in rows
+        ],
+        empty,
+        reverse("supervision:notices"),
+    )

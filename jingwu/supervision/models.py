@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.org.models import Unit, User
@@ -75,3 +76,113 @@ class Deadline(models.Model):
     @property
     def subject_url(self) -> str:
         return f"/{'cases' if self.subject_type == 'case' else 'incidents'}/{self.subject_id}/"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Supervision notices (执法监督通知书) and the procuratorate's supervision opinions (检察监督意见)
+
+
+class NoticeKind(models.TextChoices):
+    NOTICE = "notice", _("执法监督通知书")
+    PROCURATOR_OPINION = "procurator_opinion", _("检察监督意见")
+
+
+class NoticeStatus(models.TextChoices):
+    ISSUED = "issued", _("已下发")
+    RESPONDED = "responded", _("已反馈整改")
+    ACCEPTED = "accepted", _("已验收")
+    REOPENED = "reopened", _("退回重改")
+
+
+#: Statuses in which the unit still owes a rectification (整改).
+OPEN_NOTICE_STATUSES = (NoticeStatus.ISSUED, NoticeStatus.REOPENED)
+
+
+class NoticeNumberCounter(models.Model):
+    """The last number given to a kind of notice in a year; its row lock serialises numbering."""
+
+    kind = models.CharField(max_length=24, choices=NoticeKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="notice_counter_kind_year")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
+
+class SupervisionNotice(models.Model):
+    """A supervision notice (执法监督通知书) of the legal affairs brigade, or a procurator's supervision
+    opinion (检察监督意见: 纠正违法通知书, 检察建议书…), asking the case's handling unit to rectify (整改)
+    by a date; the unit responds, the issuer accepts (验收) or reopens (退回重改)."""
+
+    number = models.CharField(_("文号"), max_length=40, unique=True)
+    kind = models.CharField(_("类别"), max_length=24, choices=NoticeKind.choices)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="supervision_notices"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("整改单位"), on_delete=models.PROTECT, related_name="+")
+    deadline = models.ForeignKey(
+        Deadline,
+        verbose_name=_("超期事项"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notices",
+    )
+    defect = models.CharField(_("问题类型"), max_length=24)
+    opinion_type = models.CharField(_("文书类型"), max_length=32, blank=True)
+    description = models.TextField(_("发现的问题"))
+    requirement = models.TextField(_("整改要求"), blank=True)
+    issued_by = models.ForeignKey(User, verbose_name=_("下发人"), on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("下发时间"))
+    rectify_by = models.DateField(_("整改期限"))
+    status = models.CharField(_("状态"), max_length=12, choices=NoticeStatus.choices)
+    responded_at = models.DateTimeField(_("最近反馈时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("执法监督通知书")
+        verbose_name_plural = _("执法监督通知书")
+        indexes = [
+            models.Index(fields=["unit", "status"], name="notice_unit_status"),
+            models.Index(fields=["status", "rectify_by"], name="notice_status_rectify"),
+            models.Index(fields=["kind", "issued_at"], name="notice_kind_issued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.get_kind_display()}）"
+
+    @property
+    def rectification_overdue(self) -> bool:
+        """The rectification is still owed and its date has passed (整改逾期)."""
+        return self.status in OPEN_NOTICE_STATUSES and self.rectify_by < timezone.localdate()
+
+
+class NoticeAction(models.TextChoices):
+    ISSUED = "issued", _("下发")
+    RESPONDED = "responded", _("反馈整改情况")
+    ACCEPTED = "accepted", _("验收通过")
+    REOPENED = "reopened", _("退回重改")
+
+
+class NoticeEntry(models.Model):
+    """One step in a notice's history (监督通知流转记录): the issue, each response of the unit with what it
+    did, each acceptance or reopening by the issuer with its comment. Append-only: rows are only ever
+    inserted (the services never update or delete them)."""
+
+    notice = models.ForeignKey(SupervisionNotice, on_delete=models.PROTECT, related_name="entries")
+    action = models.CharField(_("环节"), max_length=12, choices=NoticeAction.choices)
+    actor = models.ForeignKey(User, verbose_name=_("办理人"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"))
+    text = models.TextField(_("内容"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("监督通知流转记录")
+        verbose_name_plural = _("监督通知流转记录")
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

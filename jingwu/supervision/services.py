@@ -19,18 +19,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cache
+from datetime import date, datetime
+from functools import cache, partial
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
+from jingwu.access.policy import has_capability, require, scope_of_unit
+from jingwu.audit.models import Outcome
 from jingwu.audit.services import audit_record
+from jingwu.core.errors import Conflict, ServiceError
 from jingwu.core.legaltime import HolidayCalendar
+from jingwu.supervision.catalogue import catalogue
 from jingwu.supervision.engine import Finding, Status, TimelineError, evaluate, timeline_from_dict
-from jingwu.supervision.models import FINAL_STATUSES, OPEN_STATUSES, Deadline, DeadlineStatus
+from jingwu.supervision.models import (
+    FINAL_STATUSES,
+    OPEN_NOTICE_STATUSES,
+    OPEN_STATUSES,
+    Deadline,
+    DeadlineStatus,
+    NoticeAction,
+    NoticeEntry,
+    NoticeKind,
+    NoticeNumberCounter,
+    NoticeStatus,
+    SupervisionNotice,
+)
 from jingwu.supervision.rules import CASE_KINDS, KEY_FIELDS, RuleSet, load_rules
 from jingwu.timeline.models import LegalEvent
 
@@ -328,6 +346,8 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         )
         result = SweepResult(at=now, warning_ids=sorted(warning_ids), breach_ids=sorted(breach_ids))
         if result.warnings or result.breaches:
+            # Once the moves are committed: one bulk round of in-app messages (and outbox rows).
+            transaction.on_commit(partial(deadlines_notify, result), robust=True)
             audit_record(
                 actor=SWEEP_ACTOR,
                 action="supervision.sweep",
@@ -336,3 +356,347 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
                 changes={"warning": result.warnings, "breach": result.breaches, "at": now.isoformat()},
             )
     return result
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Notifications of the sweep (超期告警、期限预警)
+
+
+def _local(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def deadlines_notify(result: SweepResult) -> int:
+    """Tell people what the sweep moved (run once its transaction has committed).
+
+    A new breach goes to the responsible officer, the unit chiefs and the legal officers whose scope
+    covers the deadline's unit or station, in-app and through the outbox where configured; a new
+    warning goes to the responsible officer only, in-app. The sweep finds each entry into warning or
+    breach exactly once, so each is announced once. Queries are per batch of deadlines (rows, subject
+    labels, the overseers of the batch's units), never per deadline.
+    """
+    from jingwu.notifications.models import NotificationKind
+    from jingwu.notifications.services import Message, notify_bulk
+    from jingwu.supervision.recipients import overseers
+    from jingwu.supervision.selectors import subject_labels
+
+    messages: list[Message] = []
+    for ids, breach in ((result.breach_ids, True), (result.warning_ids, False)):
+        for i in range(0, len(ids), _UPDATE_CHUNK):
+            rows = list(
+                Deadline.objects.filter(pk__in=ids[i : i + _UPDATE_CHUNK]).only(
+                    "subject_type",
+                    "subject_id",
+                    "title",
+                    "citation",
+                    "due_at",
+                    "unit_id",
+                    "station_id",
+                    "officer_id",
+                )
+            )
+            labels = subject_labels(rows)
+            covered = overseers({d.unit_id for d in rows} | {d.station_id for d in rows}) if breach else {}
+            for d in rows:
+                label = labels.get((d.subject_type, d.subject_id), f"{d.subject_type}#{d.subject_id}")
+                if breach:
+                    recipients = (
+                        {d.officer_id} | covered.get(d.unit_id, set()) | covered.get(d.station_id, set())
+                    )
+                    title = f"超期告警：{d.title}"
+                    body = f"{label}：{d.title}已于 {_local(d.due_at)} 届满，现已超期。"
+                    body += f"\n依据：{d.citation[:300]}" if d.citation else ""
+                    kind = NotificationKind.DEADLINE_BREACH
+                else:
+                    recipients = {d.officer_id}
+                    title = f"期限预警：{d.title}"
+                    body = f"{label}：{d.title}将于 {_local(d.due_at)} 届满，请及时办理。"
+                    kind = NotificationKind.DEADLINE_WARNING
+                messages += [
+                    Message(
+                        recipient_id=pk, kind=kind, title=title, body=body, url=d.subject_url, external=breach
+                    )
+                    for pk in sorted(r for r in recipients if r is not None)
+                ]
+    return notify_bulk(messages=messages, actor=SWEEP_ACTOR)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Supervision notices (执法监督通知书) and procurators' opinions (检察监督意见)
+
+
+class NotAllowed(ServiceError):
+    """The actor sees the notice but this step is not theirs (answered 403, with the reason)."""
+
+    status_code = 403
+
+
+def issue_action(kind: str) -> str:
+    """The capability that issues (and accepts or reopens) a notice of this kind."""
+    return "opinion.issue" if kind == NoticeKind.PROCURATOR_OPINION else "notice.issue"
+
+
+def _next_notice_number(kind: str, year: int) -> str:
+    """The next number of the kind in the year, from a counter row updated in the caller's transaction
+    (its row lock makes concurrent issues wait; the unique column guards it)."""
+    try:
+        with transaction.atomic():
+            NoticeNumberCounter.objects.get_or_create(kind=kind, year=year)
+    except IntegrityError:
+        pass  # another transaction created the row first
+    NoticeNumberCounter.objects.filter(kind=kind, year=year).update(last=F("last") + 1)
+    last = NoticeNumberCounter.objects.get(kind=kind, year=year).last
+    return catalogue().number(kind, year, last)
+
+
+def _responders(notice: SupervisionNotice) -> set[int]:
+    """Who answers for the notice: the chiefs covering its unit, and the case's lead officer."""
+    from jingwu.supervision.recipients import CHIEF, overseers
+
+    people = overseers([notice.unit_id], roles=[CHIEF]).get(notice.unit_id, set())
+    if notice.case.lead_officer_id:
+        people.add(notice.case.lead_officer_id)
+    return people
+
+
+def may_respond(actor: Any, notice: SupervisionNotice) -> bool:
+    """The unit's side of a notice: a chief whose scope covers the unit, or the case's lead officer."""
+    if not has_capability(actor, "notice.respond"):
+        return False
+    if notice.case.lead_officer_id == actor.pk:
+        return True
+    return "unit_chief" in actor.role_codes and scope_of_unit(actor.unit).contains(notice.unit.path)
+
+
+def may_review(actor: Any, notice: SupervisionNotice) -> bool:
+    """The issuing side: legal affairs for notices, procurators for their opinions."""
+    return has_capability(actor, issue_action(notice.kind))
+
+
+def _refuse(actor: Any, action: str, notice: SupervisionNotice, message: str) -> NotAllowed:
+    audit_record(actor=actor, action=action, obj=notice, outcome=Outcome.DENIED)
+    return NotAllowed(message)
+
+
+def _notify_on_commit(
+    recipients: Iterable[int], kind: str, notice: SupervisionNotice, title: str, body: str, actor: Any
+) -> None:
+    from jingwu.notifications.services import notify
+
+    people = [pk for pk in recipients if pk != actor.pk]
+    url = f"/supervision/notices/{notice.pk}/"
+    transaction.on_commit(
+        partial(notify, recipients=people, kind=kind, title=title, body=body, url=url, actor=actor),
+        robust=True,
+    )
+
+
+def notice_issue(
+    *,
+    actor: Any,
+    case_id: int,
+    kind: str,
+    defect: str,
+    description: str,
+    rectify_by: date | None,
+    opinion_type: str = "",
+    requirement: str = "",
+    deadline_id: int | None = None,
+) -> SupervisionNotice:
+    """下发执法监督通知书 (legal affairs, any case) or 检察监督意见 (a procurator, a criminal case they see),
+    asking the case's handling unit to rectify by ``rectify_by``; optionally about a breached deadline."""
+    from jingwu.cases.services import visible_case
+    from jingwu.notifications.models import NotificationKind
+
+    if kind not in NoticeKind.values:
+        raise ServiceError("监督类别无效", {"kind": "请选择执法监督通知书或检察监督意见"})
+    require(actor, issue_action(kind))
+    case = visible_case(actor, case_id)  # procurators: criminal cases only, others are a 404
+    if kind == NoticeKind.PROCURATOR_OPINION and case.kind != "criminal":
+        raise ServiceError("检察监督意见只能针对刑事案件", {"case_id": "请选择刑事案件"})
+    cat = catalogue()
+    errors: dict[str, str] = {}
+    description, requirement = description.strip(), requirement.strip()
+    if defect not in cat.defects:
+        errors["defect"] = "请选择问题类型"
+    if not description:
+        errors["description"] = "请写明发现的问题"
+    if rectify_by is None:
+        errors["rectify_by"] = "请填写整改期限"
+    elif rectify_by < timezone.localdate():
+        errors["rectify_by"] = "整改期限不能早于今天"
+    if kind == NoticeKind.PROCURATOR_OPINION:
+        if opinion_type not in cat.opinion_types:
+            errors["opinion_type"] = "请选择检察监督文书类型"
+    else:
+        opinion_type = ""
+    deadline = None
+    if deadline_id is not None:
+        deadline = Deadline.objects.filter(pk=deadline_id, subject_type="case", subject_id=case.pk).first()
+        if deadline is None:
+            errors["deadline_id"] = "该期限不属于本案"
+        elif deadline.status not in (DeadlineStatus.BREACH, DeadlineStatus.MET_LATE):
+            errors["deadline_id"] = "只能就已超期的期限下发通知"
+    if errors:
+        raise ServiceError("监督通知内容有误，请修改后再提交", errors)
+    if deadline is not None:
+        earlier = SupervisionNotice.objects.filter(deadline=deadline, kind=kind).exclude(
+            status=NoticeStatus.ACCEPTED
+        )
+        if (existing := earlier.first()) is not None:
+            raise Conflict(f"该超期事项已下发 {existing.number}，尚未验收", existing_id=existing.pk)
+    now = timezone.now()
+    with transaction.atomic():
+        notice = SupervisionNotice.objects.create(
+            number=_next_notice_number(kind, timezone.localtime(now).year),
+            kind=kind,
+            case=case,
+            unit_id=case.handling_unit_id or case.reviewing_unit_id,
+            deadline=deadline,
+            defect=defect,
+            opinion_type=opinion_type,
+            description=description,
+            requirement=requirement,
+            issued_by=actor,
+            issued_at=now,
+            rectify_by=rectify_by,
+            status=NoticeStatus.ISSUED,
+        )
+        NoticeEntry.objects.create(
+            notice=notice, action=NoticeAction.ISSUED, actor=actor, at=now, text=description
+        )
+        audit_record(
+            actor=actor,
+            action="notice.issue",
+            obj=notice,
+            changes={
+                "case": case.number,
+                "kind": kind,
+                "defect": defect,
+                "opinion_type": opinion_type,
+                "rectify_by": rectify_by.isoformat(),  # type: ignore[union-attr]
+                "deadline": deadline.pk if deadline else None,
+            },
+        )
+        name = cat.opinion_types[opinion_type].name if opinion_type else notice.get_kind_display()
+        _notify_on_commit(
+            _responders(notice),
+            NotificationKind.NOTICE_ISSUED,
+            notice,
+            f"{name} {notice.number}：{case.number} {case.title}",
+            f"{cat.defects[defect]}：{description}\n请于 {rectify_by:%Y-%m-%d} 前整改并反馈。",  # type: ignore[union-attr]
+            actor,
+        )
+    return notice
+
+
+def visible_notice(actor: Any, notice_id: int) -> SupervisionNotice:
+    """The notice if the actor may see it; a 404 (audited) otherwise. Call before a transaction."""
+    from jingwu.supervision.selectors import notices_for
+
+    require(actor, "notice.view")
+    notice = notices_for(actor=actor).filter(pk=notice_id).first()
+    if notice is None:
+        audit_record(
+            actor=actor,
+            action="notice.view",
+            object_type="supervision.supervisionnotice",
+            object_id=notice_id,
+            outcome=Outcome.DENIED,
+        )
+        raise Http404
+    return notice
+
+
+def _locked_notice(notice_id: int) -> SupervisionNotice:
+    return SupervisionNotice.objects.select_for_update(of=("self",)).select_related("case").get(pk=notice_id)
+
+
+def notice_respond(*, actor: Any, notice_id: int, text: str) -> SupervisionNotice:
+    """整改反馈: the unit (its chief, or the case's lead officer) reports what it did."""
+    from jingwu.notifications.models import NotificationKind
+
+    require(actor, "notice.respond")
+    notice = visible_notice(actor, notice_id)
+    if not may_respond(actor, notice):
+        raise _refuse(actor, "notice.respond", notice, "只有整改单位负责人或本案主办民警可以反馈整改情况")
+    text = text.strip()
+    if not text:
+        raise ServiceError("请填写整改情况", {"text": "请写明已采取的整改措施"})
+    now = timezone.now()
+    with transaction.atomic():
+        notice = _locked_notice(notice_id)
+        if notice.status not in OPEN_NOTICE_STATUSES:
+            raise Conflict(f"该通知当前为“{notice.get_status_display()}”，不能再反馈整改情况")
+        notice.status, notice.responded_at = NoticeStatus.RESPONDED, now
+        notice.save(update_fields=["status", "responded_at"])
+        NoticeEntry.objects.create(
+            notice=notice, action=NoticeAction.RESPONDED, actor=actor, at=now, text=text
+        )
+        audit_record(
+            actor=actor, action="notice.respond", obj=notice, changes={"status": ["", notice.status]}
+        )
+        _notify_on_commit(
+            [notice.issued_by_id],
+            NotificationKind.NOTICE_RESPONDED,
+            notice,
+            f"{notice.number} 已反馈整改情况",
+            f"{actor.full_name}（{actor.unit.name}）：{text}",
+            actor,
+        )
+    return notice
+
+
+def notice_review(*, actor: Any, notice_id: int, decision: str, comment: str = "") -> SupervisionNotice:
+    """验收 (accept) or 退回重改 (reopen, with the reason) a responded notice; the issuing side only."""
+    from jingwu.notifications.models import NotificationKind
+
+    if decision not in ("accept", "reopen"):
+        raise ServiceError("请选择验收通过或退回重改", {"decision": "请选择验收通过或退回重改"})
+    notice = visible_notice(actor, notice_id)
+    action = f"notice.{decision}"
+    if not may_review(actor, notice):
+        who = "检察官" if notice.kind == NoticeKind.PROCURATOR_OPINION else "法制大队"
+        raise _refuse(actor, action, notice, f"只有{who}可以验收或退回{notice.get_kind_display()}")
+    comment = comment.strip()
+    if decision == "reopen" and not comment:
+        raise ServiceError("退回重改须写明理由", {"comment": "请写明退回理由和整改要求"})
+    now = timezone.now()
+    with transaction.atomic():
+        notice = _locked_notice(notice_id)
+        if notice.status in OPEN_NOTICE_STATUSES:
+            raise Conflict("整改单位尚未反馈整改情况，不能验收或退回")
+        if notice.status != NoticeStatus.RESPONDED:
+            raise Conflict(f"该通知当前为“{notice.get_status_display()}”，不能再验收或退回")
+        before = notice.status
+        if decision == "accept":
+            notice.status, notice.accepted_at = NoticeStatus.ACCEPTED, now
+            entry_action, kind, verb = NoticeAction.ACCEPTED, NotificationKind.NOTICE_ACCEPTED, "已验收通过"
+        else:
+            notice.status = NoticeStatus.REOPENED
+            entry_action, kind, verb = NoticeAction.REOPENED, NotificationKind.NOTICE_REOPENED, "被退回重改"
+        notice.save(update_fields=["status", "accepted_at"])
+        NoticeEntry.objects.create(notice=notice, action=entry_action, actor=actor, at=now, text=comment)
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=notice,
+            changes={"status": [before, notice.status], "comment": comment},
+        )
+        _notify_on_commit(
+            _responders(notice),
+            kind,
+            notice,
+            f"{notice.number} {verb}",
+            comment or f"{actor.full_name}：整改情况验收通过。",
+            actor,
+        )
+    return notice
+
+
+def notice_accept(*, actor: Any, notice_id: int, comment: str = "") -> SupervisionNotice:
+    return notice_review(actor=actor, notice_id=notice_id, decision="accept", comment=comment)
+
+
+def notice_reopen(*, actor: Any, notice_id: int, comment: str) -> SupervisionNotice:
+    return notice_review(actor=actor, notice_id=notice_id, decision="reopen", comment=comment)

@@ -13,10 +13,15 @@ from jingwu.access.policy import has_capability
 from jingwu.audit.selectors import audit_entry_list
 from jingwu.cases.selectors import CaseFilters, approvals_waiting_for, case_list
 from jingwu.cases.workflow import workflow
+from jingwu.custody.home import home_section as custody_section
 from jingwu.incidents.selectors import incident_queue
+from jingwu.mediation.home import home_section as dispute_section
+from jingwu.notifications.home import home_section as notification_section
 from jingwu.org.models import User
 from jingwu.people.selectors import person_list
+from jingwu.property.home import home_section as property_section
 from jingwu.supervision.home import home_section as deadline_section
+from jingwu.supervision.home import notice_section
 
 
 @dataclass
@@ -29,8 +34,14 @@ class HomeSection:
 
 def home_sections(user: Any) -> list[HomeSection]:
     sections: list[HomeSection] = []
+    if has_capability(user, "notification.view"):
+        sections.append(notification_section(user))
     if has_capability(user, "deadline.view") and (deadlines := deadline_section(user)) is not None:
         sections.append(deadlines)
+    if has_capability(user, "custody.center"):
+        sections.append(custody_section(user))
+    if has_capability(user, "notice.view") and (notices := notice_section(user)) is not None:
+        sections.append(notices)
     if has_capability(user, "incident.view"):
         queue = incident_queue(actor=user)
         mine = queue.filter(officers=user)[:5]
@@ -84,6 +95,8 @@ def home_sections(user: Any) -> list[HomeSection]:
                 reverse("cases:list") + "?tab=mine",
             )
         )
+    if has_capability(user, "dispute.view") and (disputes := dispute_section(user)) is not None:
+        sections.append(disputes)
     if has_capability(user, "case.approve"):
         waiting = approvals_waiting_for(actor=user).order_by("submitted_at", "id")
         count = waiting.count()
@@ -115,6 +128,8 @@ def home_sections(user: Any) -> list[HomeSection]:
                 reverse("people:list"),
             )
         )
+    if has_capability(user, "property.room"):
+        sections.append(property_section(user))
     if has_capability(user, "audit.view"):
         denied = audit_entry_list(actor=user, outcome="denied")[:8]
         sections.append(

@@ -140,6 +140,27 @@ def test_procurator_reads_criminal_cases_only() -> None:
     assert criminal.number in listing and administrative.number not in listing
 
 
+def related_links(html: str) -> list[str]:
+    block = re.search(r'data-testid="related-links">(.*?)</p>', html, re.S)
+    return re.findall(r'href="([^"]+)"', block.group(1)) if block else []
+
+
+def test_the_case_page_links_to_the_cases_property_custody_and_notices_by_role() -> None:
+    case = assign(accept(), lead="officer")
+    officer_links = related_links(client_for("officer").get(detail(case)).content.decode())
+    assert f"{reverse('property:register')}?case={case.pk}" in officer_links
+    assert any(link.startswith(reverse("custody:history")) for link in officer_links)
+    procurator_links = related_links(client_for("procurator").get(detail(case)).content.decode())
+    assert f"{reverse('supervision:notices')}?case={case.pk}" in procurator_links
+    # A procurator reads property but never registers it; nor does an officer not on the case.
+    assert not any(link.startswith(reverse("property:register")) for link in procurator_links)
+    wubei_links = related_links(client_for("wubei_officer").get(detail(case)).content.decode())
+    assert wubei_links and not any(link.startswith(reverse("property:register")) for link in wubei_links)
+    # Each link opens for the user who is shown it.
+    for link in officer_links:
+        assert client_for("officer").get(link.replace("&amp;", "&")).status_code == 200
+
+
 def test_list_tabs_filter_the_cases() -> None:
     queued = accept(title="待审查的盗窃案")
     mine = assign(accept(title="由我承办的伤害案"), offence=INJURY)

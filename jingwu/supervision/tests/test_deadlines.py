@@ -47,28 +47,6 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def users(user_of) -> Any:
-    class Users:
-        def __getattr__(self, name: str) -> User:
-            user = user_of(name)
-            setattr(self, name, user)
-            return user
-
-    return Users()
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks) -> Callable[..., Any]:
-    """Run a service call and then its on-commit callbacks (the deadline refresh), as a real commit would."""
-
-    def run(fn: Callable[..., Any], **kwargs: Any) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(**kwargs)
-
-    return run
-
-
 def filed_case(users: Any, on_commit: Callable[..., Any], accepted_at: datetime) -> Case:
     """A criminal case of 桃溪 accepted at `accepted_at`, assigned to the 桃溪 officer, filed by the chief."""
     case = on_commit(

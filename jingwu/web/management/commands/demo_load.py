@@ -7,15 +7,30 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jingwu.cases import demo as cases_demo
+from jingwu.custody import demo as custody_demo
 from jingwu.geo.reference import load_reference_data
 from jingwu.incidents import demo as incidents_demo
+from jingwu.mediation import demo as mediation_demo
 from jingwu.org import demo as org_demo
 from jingwu.org.demo import ensure_demo_accounts
 from jingwu.people import demo as people_demo
+from jingwu.property import demo as property_demo
+from jingwu.quality import demo as quality_demo
+from jingwu.supervision import demo as supervision_demo
 from jingwu.supervision.services import deadlines_sweep
 
 # Each app's demo module, in the order of the flow of work (later apps link to earlier records).
-DEMO_MODULES = [org_demo, people_demo, incidents_demo, cases_demo]
+DEMO_MODULES = [
+    org_demo,
+    people_demo,
+    incidents_demo,
+    cases_demo,
+    mediation_demo,
+    custody_demo,
+    property_demo,
+    supervision_demo,
+    quality_demo,
+]
 
 
 class Command(BaseCommand):
