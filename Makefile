@@ -44,3 +44,14 @@ lint: env
 format: env
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Backup and restore (jingwu/ops): `make backup [BACKUP=file]` writes a new file (default under
+# var/backups/); `make restore BACKUP=file` restores it into the EMPTY database of DATABASE_URL and then
+# verifies the audit chain. SQLite: online backup API; PostgreSQL: pg_dump -Fc / pg_restore.
+.PHONY: backup restore
+backup: env
+	$(PY) manage.py backup $(BACKUP)
+
+restore: env
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<file>  (into the empty database of DATABASE_URL)" >&2; exit 2; }
+	$(PY) manage.py restore $(BACKUP)

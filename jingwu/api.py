@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -18,8 +18,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from jingwu.access.api import TokenAuth
 from jingwu.access.api import router as auth_router
 from jingwu.cases.api import router as cases_router
+from jingwu.community.api import router as community_router
 from jingwu.core.errors import Conflict, ServiceError
 from jingwu.custody.api import router as custody_router
+from jingwu.ecology.api import router as ecology_router
+from jingwu.enterprises.api import router as enterprises_router
 from jingwu.geo.api import router as places_router
 from jingwu.incidents.api import router as incidents_router
 from jingwu.mediation.api import router as disputes_router
@@ -27,6 +30,8 @@ from jingwu.org.api import router as units_router
 from jingwu.people.api import router as persons_router
 from jingwu.property.api import router as property_router
 from jingwu.quality.api import router as quality_router
+from jingwu.search.api import router as search_router
+from jingwu.stats.api import router as stats_router
 from jingwu.supervision.api import router as notices_router
 
 logger = logging.getLogger("jingwu.api")
@@ -64,6 +69,12 @@ def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(request, 403, "无权执行此操作")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE: the client's fault, not a server error.
+    return error_response(request, 413, "请求内容过大")
 
 
 @api.exception_handler(Http404)
@@ -150,6 +161,11 @@ api.add_router("/incidents", incidents_router)
 api.add_router("/cases", cases_router)
 api.add_router("/custody", custody_router)
 api.add_router("/disputes", disputes_router)
+api.add_router("/ecology", ecology_router)
+api.add_router("/community", community_router)
+api.add_router("/enterprises", enterprises_router)
 api.add_router("/notices", notices_router)
 api.add_router("/property", property_router)
 api.add_router("/quality", quality_router)
+api.add_router("/search", search_router)
+api.add_router("/stats", stats_router)

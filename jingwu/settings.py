@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "ninja",  # Swagger UI for /api/docs from ninja's own static files, not a CDN
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rules.apps.AutodiscoverRulesConfig",
     "jingwu.core",
     "jingwu.audit",
@@ -92,6 +95,13 @@ INSTALLED_APPS = [
     "jingwu.property",
     "jingwu.supervision",
     "jingwu.quality",
+    "jingwu.stats",
+    "jingwu.community",
+    "jingwu.search",
+    "jingwu.ecology",
+    "jingwu.enterprises",
+    "jingwu.personnel",
+    "jingwu.ops",
     "jingwu.web",
 ]
 
@@ -104,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jingwu.access.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -161,6 +173,13 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jingwu.web.views.locked_out"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Second factor (二次验证, django-otp TOTP + recovery codes) for the roles that approve, review, reveal
+# personal data or administer (jingwu.access.second_factor): required in production, offered in demo
+# mode (the demo accounts log in with the password only); JINGWU_OTP_ENFORCED=1 forces it anywhere.
+JINGWU_OTP_ENFORCED = _flag("JINGWU_OTP_ENFORCED", default=PRODUCTION)
+OTP_TOTP_ISSUER = "武平县公安局警务平台"
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Sessions: idle sessions end after 30 minutes; every request renews the window.
 SESSION_COOKIE_AGE = 30 * 60

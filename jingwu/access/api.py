@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
 from jingwu.access.tokens import LoginFailed, token_issue, token_lookup, token_revoke
@@ -30,6 +30,7 @@ class TokenAuth(HttpBearer):
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str = Field("", max_length=20, description="动态口令或恢复码（须二次验证的角色必填）")
 
 
 class TokenOut(Schema):
@@ -48,7 +49,7 @@ class MeOut(Schema):
 
 @router.post("/token", auth=None, response=TokenOut, summary="用用户名和密码换取访问令牌")
 def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
-    raw = token_issue(request=request, username=payload.username, password=payload.password)
+    raw = token_issue(request=request, username=payload.username, password=payload.password, otp=payload.otp)
     token = token_lookup(raw)
     if token is None:  # only if the account was deactivated in the meantime
         raise LoginFailed("用户名或密码错误")

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
     CUSTODY_OFFICER = "custody_officer", _("办案中心管理民警")
     PROPERTY_KEEPER = "property_keeper", _("涉案财物管理员")
+    PERSONNEL = "personnel", _("政工干部")
 
 
 # Roles whose unit scope is the whole bureau, whatever unit they sit in.
@@ -33,6 +34,8 @@ BUREAU_WIDE_ROLES = frozenset(
         Role.ADMIN,
         Role.CUSTODY_OFFICER,
         Role.PROPERTY_KEEPER,
+        # 政治处: the bureau's personnel records (training, honours) are theirs to keep.
+        Role.PERSONNEL,
     }
 )
 
@@ -52,6 +55,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # Seeing an ID number or phone in full is a separate, audited act (个人信息查看).
     "person.reveal": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
     "audit.view": frozenset({Role.AUDITOR}),
+    # 二次验证重置: an administrator resets another user's lost authenticator (audited).
+    "second_factor.reset": frozenset({Role.ADMIN}),
+    # 批量导出个人信息 needs a leader's approval (jingwu.core.exports).
+    "export.bulk_approve": frozenset({Role.LEADER}),
     # 接处警
     "incident.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
     "incident.create": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
@@ -119,6 +126,68 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "custody.manage": frozenset({Role.CUSTODY_OFFICER, Role.OFFICER, Role.UNIT_CHIEF}),
     # The center's own staff act on any case's stays; the others only on the cases they handle.
     "custody.center": frozenset({Role.CUSTODY_OFFICER}),
+    # 全文检索: whoever may see at least one kind of record (incidents, cases, disputes, persons); the
+    # results are scoped per kind by that kind's own view action (jingwu.search.selectors).
+    "search.use": _CASE_STAFF
+    | {Role.LEGAL_AFFAIRS, Role.LEADER, Role.PROCURATOR, Role.MEDIATOR, Role.ASSISTANT},
+    # 统计分析: leaders and legal affairs see the bureau, chiefs and legal officers their own scope; the
+    # command center's dispatchers see the big screen (大屏) only. 平安三率 answers are entered by chiefs,
+    # leaders and legal affairs.
+    "stats.view": frozenset({Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER}),
+    "stats.screen": frozenset(
+        {Role.DISPATCHER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER}
+    ),
+    "stats.survey": frozenset({Role.UNIT_CHIEF, Role.LEGAL_AFFAIRS, Role.LEADER}),
+    # 社区警务: station staff see their villages' grid work, reports, six-no assessments and meetings; a
+    # village police assistant records grid work in the one village assigned to them and sees nothing else
+    # (jingwu.community.selectors narrows them). Chiefs assign villages, adjust scores and assess six-no.
+    "community.view": frozenset({Role.OFFICER, Role.UNIT_CHIEF, Role.LEADER}),
+    "community.manage": frozenset({Role.OFFICER, Role.UNIT_CHIEF}),
+    "community.assign": frozenset({Role.UNIT_CHIEF}),
+    "gridwork.record": frozenset({Role.ASSISTANT}),
+    "performance.manage": frozenset({Role.UNIT_CHIEF}),
+    "sixno.assess": frozenset({Role.UNIT_CHIEF}),
+    # 警企联系: station officers and chiefs keep the enterprises of their area (visits, requests, linked
+    # incidents, acknowledgements); leaders read all. Bulletins (预警信息) are issued by chiefs and leaders,
+    # and by the officers of the county units of jingwu/enterprises/data (治安管理大队) — checked there.
+    "enterprise.view": frozenset({Role.OFFICER, Role.UNIT_CHIEF, Role.LEADER}),
+    "enterprise.manage": frozenset({Role.OFFICER, Role.UNIT_CHIEF}),
+    "bulletin.issue": frozenset({Role.OFFICER, Role.UNIT_CHIEF, Role.LEADER}),
+    # 生态警务 (森林警长制、巡护、行刑衔接): the forest police brigade and the stations keep the zones and
+    # patrols of the forests in their scope; legal officers review transfers; leaders and legal affairs read.
+    "ecology.view": frozenset(
+        {Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER}
+    ),
+    "ecology.manage": frozenset({Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER}),
+    # Setting up zones, their patrol frequency and their chiefs (森林警长) is for chiefs and leaders.
+    "ecology.assign": frozenset({Role.UNIT_CHIEF, Role.LEADER}),
+    # 专项行动: leaders and unit chiefs launch campaigns; the tallies count only what the reader may see.
+    "campaign.view": frozenset(
+        {Role.OFFICER, Role.UNIT_CHIEF, Role.LEGAL_OFFICER, Role.LEGAL_AFFAIRS, Role.LEADER}
+    ),
+    "campaign.manage": frozenset({Role.LEADER, Role.UNIT_CHIEF}),
+    # 队伍建设 (jingwu.personnel): every police officer sees their own training record, honours and profile;
+    # chiefs review their unit's officers, leaders and the political department (政工) the bureau's.
+    "personnel.view": frozenset(
+        {
+            Role.DISPATCHER,
+            Role.OFFICER,
+            Role.UNIT_CHIEF,
+            Role.LEGAL_OFFICER,
+            Role.LEGAL_AFFAIRS,
+            Role.LEADER,
+            Role.CUSTODY_OFFICER,
+            Role.PROPERTY_KEEPER,
+            Role.PERSONNEL,
+        }
+    ),
+    "personnel.review": frozenset({Role.UNIT_CHIEF, Role.LEADER, Role.PERSONNEL}),
+    "personnel.manage": frozenset({Role.PERSONNEL}),
+    # 荣誉室 and the stations' culture pages (一所一品牌): the bureau's own staff; not the external users
+    # (procurators, people's mediators), whose accounts serve their referrals only.
+    "honours.view": _ALL - {Role.PROCURATOR, Role.MEDIATOR},
+    # A station keeps its own brand page (its chief); the political department any station's.
+    "culture.manage": frozenset({Role.UNIT_CHIEF, Role.PERSONNEL}),
 }
 
 # Who may act for an approval step of the case workflow (jingwu/cases/data/workflow.yaml): the legal

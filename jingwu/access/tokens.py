@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
@@ -32,6 +32,12 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 class LoginFailed(ServiceError):
     """Wrong username or password, or an inactive account (deliberately indistinguishable)."""
+
+    status_code = 401
+
+
+class SecondFactorNeeded(ServiceError):
+    """The account must prove a second factor (二次验证) and gave none, or a wrong one."""
 
     status_code = 401
 
@@ -63,8 +69,33 @@ def _cooloff_minutes() -> int:
     return max(1, int(cooloff.total_seconds() // 60)) if isinstance(cooloff, timedelta) else 15
 
 
-def token_issue(*, request: HttpRequest, username: str, password: str) -> str:
-    """Check the password (through axes, so lockout applies) and return a new raw token."""
+def _check_second_factor(request: HttpRequest, user: Any, username: str, otp: str) -> None:
+    """Users who must use a second factor give its code as `otp` (a TOTP code or a recovery code).
+    A wrong code counts as a failed login for django-axes, so guessing codes locks the account too."""
+    from jingwu.access.second_factor import has_confirmed_device, second_factor_required, verify
+
+    if not second_factor_required(user):
+        return
+    if not has_confirmed_device(user):
+        reason, message = "otp_not_enrolled", "该账号须使用二次验证，请先在网页上绑定身份验证器"
+    elif not (otp or "").strip():
+        reason, message = "otp_missing", "该账号须提供动态口令（otp）"
+    elif verify(actor=user, token=otp) is not None:
+        return
+    else:
+        reason, message = "bad_otp", "动态口令不正确"
+    if reason != "bad_otp":  # verify() has audited the bad code already
+        audit_record(
+            actor=user, action="auth.token", obj=user, outcome=Outcome.DENIED, changes={"reason": reason}
+        )
+    if reason == "bad_otp":
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    raise SecondFactorNeeded(message, {"otp": message})
+
+
+def token_issue(*, request: HttpRequest, username: str, password: str, otp: str = "") -> str:
+    """Check the password (through axes, so lockout applies) and, for the roles that need it, the
+    second factor; return a new raw token."""
     username = (username or "").strip()
     # authenticate() runs AxesStandaloneBackend first: a locked-out user is refused before the
     # password is even checked, and every failure is counted by axes' user_login_failed handler.
@@ -85,6 +116,7 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> str:
             request.axes_locked_out = False
             raise LockedOut(f"登录失败次数过多，账号已被临时锁定，请{_cooloff_minutes()}分钟后再试")
         raise LoginFailed("用户名或密码错误")
+    _check_second_factor(request, user, username, otp)
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

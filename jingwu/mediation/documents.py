@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from jingwu.audit.services import audit_record
 from jingwu.cases.documents import FONT_FILE, font_css
 from jingwu.core.masking import mask_address, mask_id_number
+from jingwu.core.watermark import pdf_watermark_stylesheets
 from jingwu.mediation.choices import Route
 from jingwu.mediation.models import Agreement
 from jingwu.mediation.rules import rules
@@ -98,22 +99,24 @@ def _fetcher() -> Any:
     return LocalFetcher()
 
 
-def render_agreement(agreement: Agreement) -> bytes:
+def render_agreement(agreement: Agreement, actor: Any = None) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     html = render_to_string(TEMPLATE, agreement_context(agreement))
     fonts, fetcher = FontConfiguration(), _fetcher()
     stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
+    # An export carries who downloaded it and when (jingwu.core.watermark).
+    marks = pdf_watermark_stylesheets(actor, fonts, fetcher)
     return HTML(string=html, base_url=TEMPLATE_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet], font_config=fonts
+        stylesheets=[stylesheet, *marks], font_config=fonts
     )
 
 
 def agreement_pdf(*, actor: Any, agreement_id: int) -> tuple[Agreement, bytes]:
     """The agreement's PDF for someone who may see the dispute; the download is audited."""
     agreement = visible_agreement(actor, agreement_id)
-    pdf = render_agreement(agreement)
+    pdf = render_agreement(agreement, actor)
     audit_record(
         actor=actor, action="dispute.agreement_pdf", obj=agreement.dispute, object_label=agreement.number
     )

@@ -44,6 +44,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "曾立新", "wp", (Role.ADMIN,)),
     DemoAccount("custody", "游志明", "wp-zx", (Role.CUSTODY_OFFICER,), "350841"),
     DemoAccount("property_keeper", "饶秀兰", "wp-zx", (Role.PROPERTY_KEEPER,), "350842"),
+    # 政治处 (political department) has no unit of its own in the tree: it sits in the bureau.
+    DemoAccount("personnel", "丘玉梅", "wp", (Role.PERSONNEL,), "350851"),
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from jingwu.audit.services import audit_record
+from jingwu.core.watermark import excel_watermark
 from jingwu.quality import selectors
 from jingwu.quality.periods import TZ, Period
 from jingwu.quality.scheme import scheme as current_scheme
@@ -23,6 +24,7 @@ def ranking_workbook(*, actor: Any, period: Period, now: datetime | None = None)
     items = current_scheme().items
     book = Workbook(write_only=True)
     sheet = book.create_sheet("考评排名")
+    excel_watermark(sheet, actor)  # 导出人/时间 (jingwu.core.watermark)
     sheet.append([f"{ranking.scheme_name}（{ranking.scheme_version}）{period.label}执法质量考评排名"])
     state = "已发布" if ranking.final else "未发布（实时计算）"
     sheet.append(

@@ -27,6 +27,7 @@ COMPUTED_SOURCES: Final = (
     "notice_received",
     "procurator_opinion",
     "rectification_overdue",
+    "legal_training",
 )
 SOURCES: Final = (*COMPUTED_SOURCES, MANUAL)
 #: Points are kept to one decimal place (每起扣0.5分 is the finest weight in use).

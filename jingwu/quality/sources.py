@@ -29,6 +29,7 @@ SUPPLEMENTARY_EVENT = "returned_for_supplementary_investigation"
 LEGAL_REVIEW_ROLE = "legal_officer"  # the workflow's 法制审核 step (cases/data/workflow.yaml)
 NOTICE_SOURCES = ("notice_received", "procurator_opinion", "rectification_overdue")
 NOTICE_KIND = {"notice_received": "notice", "procurator_opinion": "procurator_opinion"}
+LEGAL_TRAINING = "legal_training"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,17 @@ def notice_model() -> Any | None:
         return None
 
 
+def enrolment_model() -> Any | None:
+    """The training record model (参训记录, jingwu.personnel), or None where that app is not installed."""
+    try:
+        return apps.get_model("personnel", "Enrolment")
+    except LookupError:
+        return None
+
+
 def available(source: str) -> bool:
+    if source == LEGAL_TRAINING:
+        return enrolment_model() is not None
     return source not in NOTICE_SOURCES or notice_model() is not None
 
 
@@ -402,6 +413,55 @@ def notice_records(
 
 
 # --------------------------------------------------------------------------------------------------
+# legal training (法律培训, jingwu.personnel): an officer who had not passed, nor been excused from, a
+# required legal course by its due day counts once for the unit the record was made in, in the period
+# of the due day (once the day has passed)
+
+
+def _training_missed(period: Period, today: date) -> Any:
+    return (
+        enrolment_model()
+        .objects.filter(
+            course__is_legal_training=True,
+            course__due_on__gte=period.first,
+            course__due_on__lt=min(period.after, today),
+        )
+        .exclude(status="exempt")
+        .exclude(passed=True)
+        .order_by()
+    )
+
+
+def training_counts(period: Period, today: date) -> Counter[int]:
+    if enrolment_model() is None:
+        return Counter()
+    rows = _training_missed(period, today).values("unit_id").annotate(n=Count("id"))
+    return Counter({row["unit_id"]: row["n"] for row in rows})
+
+
+def training_records(period: Period, unit_ids: Collection[int] | None, today: date) -> list[Record]:
+    if enrolment_model() is None:
+        return []
+    rows = (
+        _training_missed(period, today)
+        .filter(_in_units("unit_id", unit_ids))
+        .values_list("course__title", "course__due_on", "unit_id", "officer__full_name", "status", "score")
+        .order_by("course__due_on", "id")
+    )
+    return [
+        Record(
+            source=LEGAL_TRAINING,
+            at=due_on,
+            unit_id=unit_id,
+            subject=f"{officer} {title}",
+            url="",  # the training record is a personal one (jingwu.personnel), not for every reader here
+            detail=f"考核不合格（{score}分）" if status == "attended" else "到期未参训",
+        )
+        for title, due_on, unit_id, officer, status, score in rows
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
 # context (not scored): cases accepted and filed in the period
 
 
@@ -433,6 +493,7 @@ def counts_by_source(period: Period, today: date) -> dict[str, Counter[int]]:
         "review_returned": review_counts(period),
         "supplementary_investigation": supplementary_counts(period),
         **notice_counts(period, today),
+        LEGAL_TRAINING: training_counts(period, today),
     }
 
 
@@ -446,4 +507,6 @@ def records_of(source: str, period: Period, unit_ids: Collection[int] | None, to
         return supplementary_records(period, unit_ids)
     if source in NOTICE_SOURCES:
         return notice_records(source, period, unit_ids, today)
+    if source == LEGAL_TRAINING:
+        return training_records(period, unit_ids, today)
     raise ValueError(f"unknown source {source!r}")

@@ -14,13 +14,14 @@ def _date(moment: object) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日"  # type: ignore[attr-defined]
 
 
-def notice_pdf(notice: SupervisionNotice) -> bytes:
+def notice_pdf(notice: SupervisionNotice, actor: object = None) -> bytes:
     """Render the notice, with its history so far, to PDF bytes. Nothing is loaded from the network."""
     # Imported here: WeasyPrint loads Pango at import, which only PDF rendering needs.
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from jingwu.cases.documents import _local_fetcher, font_css
+    from jingwu.core.watermark import pdf_watermark_stylesheets
 
     cat = catalogue()
     opinion = cat.opinion_types.get(notice.opinion_type)
@@ -45,4 +46,8 @@ def notice_pdf(notice: SupervisionNotice) -> bytes:
     html = render_to_string("supervision/documents/notice.html", context)
     fonts, fetcher = FontConfiguration(), _local_fetcher()
     stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    # An export carries who downloaded it and when (jingwu.core.watermark).
+    marks = pdf_watermark_stylesheets(actor, fonts, fetcher)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[stylesheet, *marks], font_config=fonts
+    )

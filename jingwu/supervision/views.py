@@ -310,6 +310,6 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     from jingwu.supervision.documents import notice_pdf as render_notice
 
     notice = notice_get(actor=request.user, notice_id=notice_id)
-    response = HttpResponse(render_notice(notice), content_type="application/pdf")
+    response = HttpResponse(render_notice(notice, request.user), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, f"{notice.number}.pdf")
     return response

@@ -13,7 +13,10 @@ from jingwu.access.policy import has_capability
 from jingwu.audit.selectors import audit_entry_list
 from jingwu.cases.selectors import CaseFilters, approvals_waiting_for, case_list
 from jingwu.cases.workflow import workflow
+from jingwu.community.home import home_sections as community_sections
 from jingwu.custody.home import home_section as custody_section
+from jingwu.ecology.home import home_section as ecology_section
+from jingwu.enterprises.home import home_section as enterprise_section
 from jingwu.incidents.selectors import incident_queue
 from jingwu.mediation.home import home_section as dispute_section
 from jingwu.notifications.home import home_section as notification_section
@@ -95,8 +98,13 @@ def home_sections(user: Any) -> list[HomeSection]:
                 reverse("cases:list") + "?tab=mine",
             )
         )
+    sections.extend(community_sections(user))
     if has_capability(user, "dispute.view") and (disputes := dispute_section(user)) is not None:
         sections.append(disputes)
+    if (zones := ecology_section(user)) is not None:
+        sections.append(zones)
+    if (enterprise_requests := enterprise_section(user)) is not None:
+        sections.append(enterprise_requests)
     if has_capability(user, "case.approve"):
         waiting = approvals_waiting_for(actor=user).order_by("submitted_at", "id")
         count = waiting.count()

@@ -36,10 +36,15 @@ def test_the_center_registers_an_entry_a_session_and_the_exit(browser, demo_serv
 
     # 传唤: the case officer summons the suspect of one of his filed cases, an hour ago.
     officer.goto("/cases/?tab=mine&status=filed")
-    number = officer.locator("tr[data-case]").first.get_attribute("data-case")
-    submit(officer, officer.locator(f"tr[data-case='{number}'] a").first)
-    case_url = officer.url
+    links = [a.get_attribute("href") for a in officer.locator("tr[data-case] a").all()]
     form = officer.locator("[data-testid=measure-form]")
+    # The first of his filed cases with a suspect on record (a transferred case may have none yet).
+    for link in dict.fromkeys(links):
+        officer.goto(link)
+        if form.locator("select[name=party] option", has_text="嫌疑人").count():
+            break
+    case_url = officer.url
+    number = officer.locator("[data-testid=case-number]").inner_text()
     form.locator("select[name=kind]").select_option("summons")
     suspect = form.locator("select[name=party] option", has_text="嫌疑人").first
     name = suspect.inner_text().split("（")[0]

@@ -128,6 +128,7 @@ def test_the_agreement_pdf_names_the_parties_with_masked_ids(client_of, officer,
     assert AuditEntry.objects.filter(action="dispute.agreement_pdf", object_id=str(dispute.pk)).exists()
     text = pdf_text(response.content)
     assert agreement.number in text
+    assert "导出人：" in text and "(mediator)" in text.replace("（", "(").replace("）", ")")  # watermark
     assert "人民调解协议书" in text and "钟文证" in text and "刘书证" in text
     assert mask_id_number(ID_NUMBER) in text and ID_NUMBER not in text
     assert "3,000.00元" in text and "司法确认" in text

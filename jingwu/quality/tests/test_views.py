@@ -136,6 +136,8 @@ def test_the_excel_export_has_the_ranking_and_is_audited(client_for, build) -> N
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "2025-Q2.xlsx" in response["Content-Disposition"]
     rows = list(load_workbook(BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0].startswith("导出人：")  # the export watermark row (jingwu.core.watermark)
+    rows = rows[1:]
     assert "2025年第2季度" in rows[0][0]
     assert rows[2][:4] == ("名次", "单位", "得分", "等次")
     body = rows[3:]
@@ -149,7 +151,7 @@ def test_the_excel_export_has_the_ranking_and_is_audited(client_for, build) -> N
             BytesIO(client_for("chief").get("/quality/export.xlsx", {"period": PERIOD}).content)
         ).active.iter_rows(values_only=True)
     )
-    assert [row[1] for row in chief_rows[3:]] == ["桃溪派出所"]
+    assert [row[1] for row in chief_rows[4:]] == ["桃溪派出所"]
 
 
 def test_publish_from_the_page(client_for, build) -> None:

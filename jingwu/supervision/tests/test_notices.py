@@ -380,6 +380,9 @@ def test_the_pdf(client, users, case) -> None:
     response = client.get(f"/supervision/notices/{notice.pk}/pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    from tests.pdf import pdf_text
+
+    assert f"导出人：{users.chief.full_name}（chief）" in pdf_text(response.content)  # the export watermark
 
 
 # --- API --------------------------------------------------------------------------------------------------

@@ -1,0 +1,300 @@
+"""Full-text search benchmark (全文检索): index N generated narratives and query them, on both backends.
+
+    python -m bench.bench_search [--backend sqlite|postgres|both] [--size N] [--queries Q]
+
+Narratives come from the incident demo's phrase banks (jingwu/incidents/demo.py), combined two or three
+sentences at a time with real Wuping places, names and amounts, and tokenized by jingwu.search's
+tokenizer with its user dictionary (timed as `search_tokenize`). Each backend gets the same schema as
+jingwu/search/migrations (an FTS5 external-content table; a generated tsvector column with a GIN index)
+and the same ranked query as jingwu.search.selectors.full_text (relevance × recency, first page of 20).
+SQLite uses a file in a temporary directory; PostgreSQL a database `jingwu_bench_search_<pid>` on
+127.0.0.1, dropped at the end.
+
+Every figure is one JSON line: build time, index size, and query latency p50/p95 for 1-, 2- and 3-term
+queries (Q queries each: one-term ones from offences, objects and township names; two- and three-term ones
+from the words of one narrative), with how many matches were ranked (at most CANDIDATES, as in the app).
+Default N = 100,000; `--rows-cache FILE` keeps the tokenized narratives between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
+
+# Query words as users type them: offences and objects of the phrase banks, and township names. Two- and
+# three-term queries combine words drawn from one generated narrative, so that they have hits.
+TERMS = [
+    "盗窃",
+    "被盗",
+    "诈骗",
+    "电动车",
+    "手机",
+    "现金",
+    "纠纷",
+    "邻里",
+    "山林",
+    "噪声",
+    "醉酒",
+    "交通事故",
+    "桃溪",
+    "湘店",
+    "平川",
+    "中山",
+    "岩前",
+    "十方",
+    "大禾",
+    "永平",
+    "东留",
+    "城厢",
+    "民警",
+    "村民",
+]
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+def generate(size: int, seed: int = 350824) -> list[tuple[int, str, str]]:
+    """(id, occurred_at ISO, tokens) for `size` narratives."""
+    import django
+
+    django.setup()
+    from jingwu.core.demo_data import chinese_name
+    from jingwu.incidents.demo import NARRATIVES, PLACES
+    from jingwu.search.dictionary import place_names, segmenter
+    from jingwu.search.tokenizer import index_tokens
+
+    rng = random.Random(seed)
+    villages = [SimpleNamespace(name=n) for n in place_names() if n.endswith(("村委会", "社区居委会"))]
+    sentences = [(sub, text) for sub, texts in NARRATIVES.items() for text in texts]
+    seg = segmenter()
+    now = datetime.now(UTC)
+    rows = []
+    started = time.perf_counter()
+    for n in range(1, size + 1):
+        village = rng.choice(villages)
+        place = village.name.removesuffix("村委会").removesuffix("社区居委会") + rng.choice(PLACES)
+        parts = [text.replace("{x}", place) for _, text in rng.sample(sentences, rng.choice((2, 3)))]
+        who = chinese_name(rng)
+        lead = rng.choice((f"报警人{who}称：", f"{who}来所报称：", f"群众{who}反映：", ""))
+        text = lead + "".join(parts) + rng.choice(("", f"涉及金额{rng.choice((300, 800, 1500, 5000))}元。"))
+        at = now - timedelta(days=rng.random() * 1500)
+        rows.append((n, at.strftime("%Y-%m-%d %H:%M:%S"), index_tokens([village.name, text], seg)))
+    emit(name="search_tokenize", size=size, value=round(time.perf_counter() - started, 2), unit="s")
+    return rows
+
+
+def queries(rows: list[tuple[int, str, str]], count: int, terms: int, seed: int) -> list[str]:
+    """One-term queries from TERMS; two and three terms: words (two characters or more) of one document."""
+    from jingwu.search.tokenizer import BOUNDARY
+
+    rng = random.Random(seed)
+    if terms == 1:
+        return [rng.choice(TERMS) for _ in range(count)]
+    found = []
+    while len(found) < count:
+        tokens = rng.choice(rows)[2].split()
+        words = sorted({t for t in tokens[len(tokens) - tokens[::-1].index(BOUNDARY) :] if len(t) >= 2})
+        if len(words) >= terms:
+            found.append(" ".join(rng.sample(words, terms)))
+    return found
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    return {
+        "p50": round(statistics.median(values) * 1000, 1),
+        "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))] * 1000, 1),
+    }
+
+
+# The shape of jingwu.search.selectors.full_text: the newest CANDIDATES matches, scored; the page is the
+# best 20 of them (sorted in Python, as the selector does).
+CANDIDATES = 1000
+SQLITE_QUERY = (
+    "SELECT e.id, (-bm25(search_fts)) * (1.0 + 1.0 / (1.0 + max(0.0, julianday('now')"
+    " - julianday(e.occurred_at)) / 365.0)) AS score FROM search_fts JOIN entry e ON e.id = search_fts.rowid"
+    f" WHERE search_fts MATCH ? ORDER BY search_fts.rowid DESC LIMIT {CANDIDATES}"
+)
+POSTGRES_QUERY = (
+    "SELECT id, ts_rank_cd(tsv, to_tsquery('simple', %s)) * (1.0 + 1.0 / (1.0 + greatest(0.0, extract(epoch"
+    " from (now() - occurred_at)) / 86400.0) / 365.0)) AS score FROM entry WHERE id IN (SELECT id FROM entry"
+    f" WHERE tsv @@ to_tsquery('simple', %s) ORDER BY id DESC LIMIT {CANDIDATES})"
+)
+
+
+def first_page(rows: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    return sorted(rows, key=lambda row: (-row[1], -row[0]))[:20]
+
+
+def bench_sqlite(rows: list[tuple[int, str, str]], count: int) -> None:
+    from jingwu.search.dictionary import segmenter
+    from jingwu.search.tokenizer import fts5_match, parse_query
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "search.sqlite3"
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE entry (id INTEGER PRIMARY KEY, occurred_at TEXT, tokens TEXT)")
+        db.execute(
+            "CREATE VIRTUAL TABLE search_fts USING fts5(tokens, content='entry', content_rowid='id',"
+            " tokenize='unicode61 remove_diacritics 0')"
+        )
+        started = time.perf_counter()
+        db.executemany("INSERT INTO entry VALUES (?, ?, ?)", rows)
+        db.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+        db.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        db.commit()
+        emit(
+            name="search_build",
+            backend="sqlite",
+            size=len(rows),
+            value=round(time.perf_counter() - started, 2),
+            unit="s",
+        )
+        fts_pages = (
+            db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%'").fetchone()[0]
+            if _has_dbstat(db)
+            else None
+        )
+        emit(
+            name="search_index_size",
+            backend="sqlite",
+            size=len(rows),
+            value=round(path.stat().st_size / 2**20, 1),
+            unit="MiB",
+            fts_only_mib=round(fts_pages / 2**20, 1) if fts_pages else None,
+        )
+        for terms in (1, 2, 3):
+            timings, hits = [], []
+            for q in queries(rows, count, terms, seed=terms):
+                match = fts5_match(parse_query(q, segmenter()))
+                started = time.perf_counter()
+                candidates = db.execute(SQLITE_QUERY, (match,)).fetchall()
+                first_page(candidates)
+                timings.append(time.perf_counter() - started)
+                hits.append(len(candidates))
+            emit(
+                name=f"search_query_{terms}_term",
+                backend="sqlite",
+                size=len(rows),
+                unit="ms",
+                **percentiles(timings),
+                median_matches_ranked=statistics.median(hits),
+                max_ranked=max(hits),
+            )
+        db.close()
+
+
+def _has_dbstat(db: sqlite3.Connection) -> bool:
+    try:
+        db.execute("SELECT 1 FROM dbstat LIMIT 1")
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def bench_postgres(rows: list[tuple[int, str, str]], count: int) -> None:
+    import psycopg
+
+    from jingwu.search.dictionary import segmenter
+    from jingwu.search.tokenizer import parse_query, rank_tsquery, tsquery
+
+    name = f"jingwu_bench_search_{os.getpid()}"
+    admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+    admin.execute(f"DROP DATABASE IF EXISTS {name}")
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}", autocommit=True) as db:
+            db.execute(
+                "CREATE TABLE entry (id bigint PRIMARY KEY, occurred_at timestamptz, tokens text,"
+                " tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED)"
+            )
+            started = time.perf_counter()
+            with db.cursor() as cur, cur.copy("COPY entry (id, occurred_at, tokens) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((row[0], row[1] + "+00", row[2]))
+            db.execute("CREATE INDEX entry_tsv_gin ON entry USING GIN (tsv)")
+            db.execute("ANALYZE entry")
+            emit(
+                name="search_build",
+                backend="postgres",
+                size=len(rows),
+                value=round(time.perf_counter() - started, 2),
+                unit="s",
+            )
+            total, gin = db.execute(
+                "SELECT pg_total_relation_size('entry'), pg_relation_size('entry_tsv_gin')"
+            ).fetchone()
+            emit(
+                name="search_index_size",
+                backend="postgres",
+                size=len(rows),
+                value=round(total / 2**20, 1),
+                unit="MiB",
+                gin_only_mib=round(gin / 2**20, 1),
+            )
+            for terms in (1, 2, 3):
+                timings, hits = [], []
+                for q in queries(rows, count, terms, seed=terms):
+                    parsed = parse_query(q, segmenter())
+                    started = time.perf_counter()
+                    candidates = db.execute(
+                        POSTGRES_QUERY, (rank_tsquery(parsed), tsquery(parsed))
+                    ).fetchall()
+                    first_page(candidates)
+                    timings.append(time.perf_counter() - started)
+                    hits.append(len(candidates))
+                emit(
+                    name=f"search_query_{terms}_term",
+                    backend="postgres",
+                    size=len(rows),
+                    unit="ms",
+                    **percentiles(timings),
+                    median_matches_ranked=statistics.median(hits),
+                    max_ranked=max(hits),
+                )
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--rows-cache", help="keep the tokenized narratives in this file between runs")
+    args = parser.parse_args()
+    cache = Path(args.rows_cache) if args.rows_cache else None
+    if cache and cache.exists():
+        rows = pickle.loads(cache.read_bytes())
+    else:
+        rows = generate(args.size)
+        if cache:
+            cache.write_bytes(pickle.dumps(rows))
+    if args.backend in ("sqlite", "both"):
+        bench_sqlite(rows, args.queries)
+    if args.backend in ("postgres", "both"):
+        bench_postgres(rows, args.queries)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The tokenizer, pure: every substring of a text that holds a Chinese character is found by its phrase
+query (FTS5 in memory), and nothing that is not a substring is."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jingwu.search.tokenizer import BOUNDARY, Segmenter, char_tokens, fts5_match, index_tokens, parse_query
+
+SEGMENTER = Segmenter(["桃溪镇", "湘店", "盗窃"])
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E40)
+OTHER = st.sampled_from(list("ab1，。 *-X２"))
+TEXTS = st.text(st.one_of(CJK, CJK, CJK, OTHER), min_size=1, max_size=30)
+
+
+def fts(docs: list[str]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(tokens, tokenize='unicode61 remove_diacritics 0')")
+    db.executemany(
+        "INSERT INTO f(rowid, tokens) VALUES (?, ?)",
+        [(i, index_tokens([d], SEGMENTER)) for i, d in enumerate(docs)],
+    )
+    return db
+
+
+def matches(db: sqlite3.Connection, query: str) -> set[int]:
+    terms = parse_query(query, SEGMENTER)
+    return {row[0] for row in db.execute("SELECT rowid FROM f WHERE f MATCH ?", (fts5_match(terms),))}
+
+
+def _cuts_a_run(text: str, start: int, end: int) -> bool:
+    """Digit/Latin runs are whole tokens: a substring ending inside one is not a token-aligned query."""
+
+    def alnum(i: int) -> bool:
+        return 0 <= i < len(text) and text[i].isascii() and text[i].isalnum()
+
+    return (alnum(start) and alnum(start - 1)) or (alnum(end - 1) and alnum(end))
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXTS, st.data())
+def test_every_substring_with_a_chinese_character_is_found(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    piece = text[start:end]
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in piece) or _cuts_a_run(text, start, end) or "*" in text:
+        return
+    db = fts([text, "无关的文本"])
+    assert 0 in matches(db, piece.replace(" ", "，"))
+
+
+def test_two_character_words_and_places_are_found_only_adjacent():
+    db = fts(["张三的电动车在桃溪镇被盗窃", "窃贼偷盗了自行车", "盗，窃"])
+    assert matches(db, "盗窃") == {0}
+    assert matches(db, "桃溪") == {0}
+    assert matches(db, "盗窃 电动车 桃溪") == {0}
+    assert matches(db, "窃盗") == set()
+
+
+def test_numbers_match_whole_and_masked_numbers_never():
+    db = fts(["价值2000元", "电话138****5678，身份证350824********1234"])
+    assert matches(db, "2000") == {0}
+    assert matches(db, "200") == set()
+    assert matches(db, "5678") == set() and matches(db, "350824") == set()
+
+
+def test_tokens_never_cross_punctuation_and_words_follow_the_characters():
+    tokens = char_tokens("盗窃，电动车 ABC１２")
+    assert tokens == ["盗", "窃", BOUNDARY, "电", "动", "车", BOUNDARY, "abc12"]
+    indexed = index_tokens(["桃溪镇村民", "被盗窃"], SEGMENTER).split()
+    assert indexed[:6] == ["桃", "溪", "镇", "村", "民", BOUNDARY]
+    assert "桃溪镇" in indexed and "盗窃" in indexed
