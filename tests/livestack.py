@@ -7,6 +7,7 @@ the tests' own transactional database is untouched.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -21,14 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
+_DATABASE_NUMBERS = itertools.count(1)
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 @contextmanager
-def _database(tmp: Path) -> Iterator[str]:
+def live_database(tmp: Path) -> Iterator[str]:
     outer = os.environ.get("DATABASE_URL", "")
     if not outer.startswith("postgres"):
         yield f"sqlite:///{tmp / 'live.sqlite3'}"
@@ -36,7 +40,8 @@ def _database(tmp: Path) -> Iterator[str]:
     import psycopg
 
     base, _, _ = outer.rpartition("/")
-    name = f"jingwu_live_{os.getpid()}"
+    # One database per call: a session's demo server and a test's own server may live side by side.
+    name = f"jingwu_live_{os.getpid()}_{next(_DATABASE_NUMBERS)}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -49,12 +54,12 @@ def _database(tmp: Path) -> Iterator[str]:
 
 @contextmanager
 def live_demo_server(tmp: Path) -> Iterator[str]:
-    with _database(tmp) as database_url:
+    with live_database(tmp) as database_url:
         env = {**os.environ, "JINGWU_MODE": "demo", "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
         manage = [sys.executable, str(ROOT / "manage.py")]
         for command in (["migrate", "--no-input", "-v0"], ["demo_load"]):
             subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        port = _free_port()
+        port = free_port()
         log = (tmp / "server.log").open("w")
         server = subprocess.Popen(
             [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -65,7 +70,7 @@ def live_demo_server(tmp: Path) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_up(url + "/login/", server)
+            wait_until_up(url + "/login/", server)
             yield url
         finally:
             server.terminate()
@@ -73,7 +78,7 @@ def live_demo_server(tmp: Path) -> Iterator[str]:
             log.close()
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.livestack import _database
+from tests.livestack import live_database
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -114,7 +114,7 @@ def empty_database(tmp: Path, source_url: str):
 
 
 def test_backup_and_restore_into_an_empty_database_give_the_same_contents(tmp_path) -> None:
-    with _database(tmp_path) as source_url:
+    with live_database(tmp_path) as source_url:
         ok(manage(source_url, "migrate", "--no-input", "-v0"))
         ok(manage(source_url, "shell", "-c", POPULATE))
         backup_file = tmp_path / "backup" / "jingwu.bak"

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.livestack import _database, _free_port, _wait_until_up
+from tests.livestack import free_port, live_database, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ class Server:
                 stdout=log,
                 stderr=log,
             )
-        _wait_until_up(self.url + "/login/", self.process, seconds=60)
+        wait_until_up(self.url + "/login/", self.process, seconds=60)
 
     def kill(self) -> None:
         assert self.process is not None
@@ -118,12 +118,12 @@ def manage(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 @contextmanager
 def live_server(tmp: Path) -> Iterator[tuple[Server, str]]:
-    with _database(tmp) as database_url:
+    with live_database(tmp) as database_url:
         env = {**os.environ, "JINGWU_MODE": "demo", "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
         env.pop("JINGWU_OTP_ENFORCED", None)
         manage(env, "migrate", "--no-input", "-v0")
         village = manage(env, "shell", "-c", SETUP).strip().splitlines()[-1]
-        server = Server(env=env, port=_free_port(), log=tmp / "server.log")
+        server = Server(env=env, port=free_port(), log=tmp / "server.log")
         server.start()
         try:
             yield server, village
