@@ -34,7 +34,7 @@ from jingwu.cases.choices import ApprovalStatus, CaseKind, CaseSource
 from jingwu.cases.models import Approval, Attachment, Case, CaseDocument, Dossier, DossierOutcome
 from jingwu.cases.workflow import workflow
 from jingwu.core.errors import ServiceError
-from jingwu.core.forms import form_status, submit_form
+from jingwu.core.forms import form_status, refusal_status, renamed_fields, submit_form
 from jingwu.core.masking import mask_id_number
 from jingwu.incidents.selectors import incident_get
 from jingwu.incidents.taxonomy import taxonomy
@@ -58,25 +58,6 @@ TABS = (("queue", "审查队列"), ("mine", "我的案件"), ("all", "全部案�
 # The procurators' page of dossiers: which dossiers each tab shows.
 DOSSIER_TABS = (("unreceived", "待签收"), ("pending", "待审查"), ("decided", "已审查"), ("all", "全部"))
 MAX_CANDIDATES = 20
-
-
-def _on_form_fields[T](action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    """The service call with its refusal's field errors renamed to the form's fields."""
-
-    def call(data: dict[str, Any]) -> T:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
-def _status(form: django_forms.Form) -> int:
-    """409 for a conflict (stale version, gate not met, already pending), else 400."""
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else 400
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,12 +163,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
     case = submit_form(
         request,
         form,
-        _on_form_fields(lambda _: services.case_accept(actor=request.user, **form.service_arguments())),
+        renamed_fields(FIELD_NAMES)(
+            lambda _: services.case_accept(actor=request.user, **form.service_arguments())
+        ),
     )
     if case:
         messages.success(request, f"已受案 {case.number}，进入{case.reviewing_unit.name}审查队列")
         return redirect("cases:detail", case.pk)
-    status = _status(form) if form.errors else form_status(form)
+    status = refusal_status(form) if form.errors else form_status(form)
     return render(request, "cases/accept.html", {"form": form, "incident": incident}, status=status)
 
 
@@ -385,7 +368,7 @@ def _act(
 ) -> HttpResponse:
     """Run one write posted from the case page: back to the page on success, the page again with the
     form in error (and the refusal on top) otherwise."""
-    result = submit_form(request, form, _on_form_fields(action))
+    result = submit_form(request, form, renamed_fields(FIELD_NAMES)(action))
     if result is not None:
         messages.success(request, success(result))
         return redirect("cases:detail", case_id)
@@ -393,7 +376,7 @@ def _act(
     messages.error(request, refusal.message if refusal else "提交的内容有误，请检查后重试")
     case = selectors.case_get(actor=request.user, case_id=case_id)
     context = _detail_context(request, case, **{key: form}, **extra)
-    return render(request, "cases/detail.html", context, status=_status(form))
+    return render(request, "cases/detail.html", context, status=refusal_status(form))
 
 
 def _requested(result: Any, label: str) -> str:
@@ -635,8 +618,10 @@ def approval_decide(request: HttpRequest, approval_id: int) -> HttpResponse:
     bound = {"decision_form": form, "failed_approval": approval_id}
     if from_case:
         context = _detail_context(request, selectors.case_get(actor=request.user, case_id=case.pk), **bound)
-        return render(request, "cases/detail.html", context, status=_status(form))
-    return render(request, "cases/approvals.html", _inbox_context(request, **bound), status=_status(form))
+        return render(request, "cases/detail.html", context, status=refusal_status(form))
+    return render(
+        request, "cases/approvals.html", _inbox_context(request, **bound), status=refusal_status(form)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -868,7 +853,7 @@ def _dossier_act(
     refusal = getattr(form, "service_error", None)
     messages.error(request, refusal.message if refusal else "提交的内容有误，请检查后重试")
     context = _dossiers_context(request, **{key: form}, failed_dossier=dossier_id)
-    return render(request, "cases/dossiers.html", context, status=_status(form))
+    return render(request, "cases/dossiers.html", context, status=refusal_status(form))
 
 
 @login_required

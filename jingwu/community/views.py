@@ -5,7 +5,6 @@ the page it was posted from, with its Chinese message and 400/409."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms as django_forms
@@ -24,26 +23,10 @@ from jingwu.community.models import Assignment, Concern
 from jingwu.community.performance import scheme, staff_kinds
 from jingwu.community.services import ConcernInput, CriterionVerdict
 from jingwu.core.errors import ServiceError
-from jingwu.core.forms import form_status, submit_form
+from jingwu.core.forms import refusal_status, renamed_fields, submit_form
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELD_NAMES = {"user_id": "user", "owner_id": "owner", "village_id": "village", "staff_id": "staff"}
-
-
-def _on_form_fields[T](action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    def call(data: dict[str, Any]) -> T:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
-def _status(form: django_forms.Form) -> int:
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else form_status(form)
 
 
 def _grouped_villages(actor: Any) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -124,7 +107,7 @@ def assign(request: HttpRequest, village_id: int) -> HttpResponse:
     done = submit_form(
         request,
         form,
-        _on_form_fields(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.assignment_set(
                 actor=user,
                 village_id=village.pk,
@@ -142,7 +125,7 @@ def assign(request: HttpRequest, village_id: int) -> HttpResponse:
         request,
         "community/village.html",
         _village_context(request, village, assign_form=form),
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -237,7 +220,7 @@ def grid_record(request: HttpRequest, kind: str) -> HttpResponse:
         request,
         "community/grid_form.html",
         {"form": form, "title": title, "kind": kind},
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -341,7 +324,7 @@ def report_to_incident(request: HttpRequest, report_id: int) -> HttpResponse:
         request,
         "community/report.html",
         _report_context(request, report, incident_form=form),
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -369,7 +352,7 @@ def report_to_dispute(request: HttpRequest, report_id: int) -> HttpResponse:
         request,
         "community/report.html",
         _report_context(request, report, dispute_form=form),
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -393,7 +376,7 @@ def report_decide(request: HttpRequest, report_id: int) -> HttpResponse:
         request,
         "community/report.html",
         _report_context(request, report, decide_form=form),
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -447,7 +430,7 @@ def staff_month(request: HttpRequest, staff_id: int) -> HttpResponse:
         request,
         "community/staff_month.html",
         {"row": row, "month": month, "form": form, "can_adjust": has_capability(user, "performance.manage")},
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -525,7 +508,7 @@ def sixno_detail(request: HttpRequest, community_id: int, year: int) -> HttpResp
             "can_assess": has_capability(user, "sixno.assess")
             and not (assessment and assessment.status == "concluded"),
         },
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -570,7 +553,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     meeting = submit_form(
         request,
         form,
-        _on_form_fields(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.meeting_record(
                 actor=user,
                 village_id=d["village"],
@@ -586,7 +569,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if meeting:
         messages.success(request, "已记录警民恳谈会")
         return redirect("community:meeting", meeting.pk)
-    return render(request, "community/meeting_form.html", {"form": form}, status=_status(form))
+    return render(request, "community/meeting_form.html", {"form": form}, status=refusal_status(form))
 
 
 def _owners(actor: Any, meeting: Any) -> list[tuple[int, str]]:
@@ -659,7 +642,7 @@ def concern_act(request: HttpRequest, concern_id: int, action: str) -> HttpRespo
         done = submit_form(
             request,
             form,
-            _on_form_fields(
+            renamed_fields(FIELD_NAMES)(
                 lambda d: services.concern_to_task(
                     actor=user,
                     concern_id=concern_id,
@@ -685,7 +668,7 @@ def concern_act(request: HttpRequest, concern_id: int, action: str) -> HttpRespo
     context = _meeting_context(request, meeting)
     context["error_concern"] = concern_id
     context["errors"] = [str(e) for errors in form.errors.values() for e in errors]
-    return render(request, "community/meeting.html", context, status=_status(form))
+    return render(request, "community/meeting.html", context, status=refusal_status(form))
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -41,3 +41,29 @@ def submit_form[T](request: HttpRequest, form: forms.Form, action: Callable[[dic
 def form_status(form: forms.Form) -> int:
     """400 for a form shown again with errors, so that clients and tests can tell."""
     return 400 if form.errors else 200
+
+
+def refusal_status(form: forms.Form) -> int:
+    """The status of a form shown again: the service's own (e.g. 409 for a conflict) when it refused,
+    else :func:`form_status`."""
+    refusal = getattr(form, "service_error", None)
+    return refusal.status_code if refusal is not None else form_status(form)
+
+
+def renamed_fields[T](
+    names: Mapping[str, str],
+) -> Callable[[Callable[[dict[str, Any]], T]], Callable[[dict[str, Any]], T]]:
+    """Wrap a service call so that a refusal's field errors carry the form's field names (the services
+    name arguments ``village_id``, the forms ``village``), so each refusal lands on its input."""
+
+    def wrap(action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
+        def call(data: dict[str, Any]) -> T:
+            try:
+                return action(data)
+            except ServiceError as exc:
+                exc.field_errors = {names.get(k, k): v for k, v in exc.field_errors.items()}
+                raise
+
+        return call
+
+    return wrap

@@ -22,8 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jingwu.access.policy import has_capability, require
 from jingwu.cases.models import Measure
 from jingwu.cases.storage import read
-from jingwu.core.errors import ServiceError
-from jingwu.core.forms import submit_form
+from jingwu.core.forms import refusal_status, renamed_fields, submit_form
 from jingwu.custody import forms, selectors, services
 from jingwu.custody.config import custody_config
 from jingwu.custody.models import BelongingPhoto
@@ -38,27 +37,11 @@ FIELD_NAMES = {
 }
 
 
-def _on_form_fields[T](action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    def call(data: dict[str, Any]) -> T:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
 def _say_why(form: django_forms.Form) -> None:
     """Keep the refusal's own sentence above the form too (the field messages only say what to fix)."""
     refusal = getattr(form, "service_error", None)
     if refusal is not None and refusal.message not in form.non_field_errors():
         form.add_error(None, refusal.message)
-
-
-def _status(form: django_forms.Form) -> int:
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else 400
 
 
 def elapsed_text(span: timedelta) -> str:
@@ -153,7 +136,7 @@ def register(request: HttpRequest) -> HttpResponse:
         stay = submit_form(
             request,
             form,
-            _on_form_fields(
+            renamed_fields(FIELD_NAMES)(
                 lambda data: services.stay_register(
                     actor=request.user,
                     case_id=chosen.case.pk,
@@ -176,7 +159,9 @@ def register(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "form": form,
     }
-    return render(request, "custody/register.html", context, status=_status(form) if form.errors else 200)
+    return render(
+        request, "custody/register.html", context, status=refusal_status(form) if form.errors else 200
+    )
 
 
 def _measure_query(measure_id: str) -> str:
@@ -234,11 +219,11 @@ def _act(
     done: str,
 ) -> HttpResponse:
     services.visible_stay(request.user, stay_id)  # 404 before anything for a stay one cannot see
-    if submit_form(request, form, _on_form_fields(action)) is not None:
+    if submit_form(request, form, renamed_fields(FIELD_NAMES)(action)) is not None:
         messages.success(request, done)
         return redirect("custody:detail", stay_id)
     _say_why(form)
-    return _detail(request, stay_id, status=_status(form), **{name: form})
+    return _detail(request, stay_id, status=refusal_status(form), **{name: form})
 
 
 @login_required

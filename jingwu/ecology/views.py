@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jingwu.access.policy import has_capability, require, scope_of_unit
 from jingwu.cases.choices import CaseKind
 from jingwu.core.errors import ServiceError
-from jingwu.core.forms import form_status, submit_form
+from jingwu.core.forms import refusal_status, renamed_fields, submit_form
 from jingwu.ecology import export, forms, selectors, services
 from jingwu.ecology.models import Finding, ForestZone
 from jingwu.ecology.thresholds import thresholds
@@ -35,24 +35,6 @@ FIELD_NAMES = {
     "village_id": "village",
     "township_ids": "townships",
 }
-
-
-def _call(action: Any) -> Any:
-    """Rename the services' argument names to the forms' field names, so a refusal lands on its input."""
-
-    def call(data: dict[str, Any]) -> Any:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
-def _status(form: django_forms.Form) -> int:
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else form_status(form)
 
 
 def _people(zone: ForestZone) -> list[tuple[int, str]]:
@@ -99,7 +81,7 @@ def zone_create(request: HttpRequest) -> HttpResponse:
     zone = submit_form(
         request,
         form,
-        _call(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.zone_create(
                 actor=request.user,
                 code=d["code"],
@@ -115,7 +97,9 @@ def zone_create(request: HttpRequest) -> HttpResponse:
     if zone is not None:
         messages.success(request, f"已建立林区 {zone.name}")
         return redirect("ecology:zone", zone.pk)
-    return render(request, "ecology/zone_form.html", {"form": form, "tab": "zones"}, status=_status(form))
+    return render(
+        request, "ecology/zone_form.html", {"form": form, "tab": "zones"}, status=refusal_status(form)
+    )
 
 
 def _zone_page(
@@ -164,12 +148,14 @@ def patrol_create(request: HttpRequest, zone_id: int) -> HttpResponse:
     patrol = submit_form(
         request,
         form,
-        _call(lambda d: services.patrol_record(actor=request.user, zone_id=zone.pk, **form.service_args())),
+        renamed_fields(FIELD_NAMES)(
+            lambda d: services.patrol_record(actor=request.user, zone_id=zone.pk, **form.service_args())
+        ),
     )
     if patrol is not None:
         messages.success(request, "巡护记录已登记")
         return redirect("ecology:patrol", patrol.pk)
-    return _zone_page(request, zone, _status(form), patrol_form=form)
+    return _zone_page(request, zone, refusal_status(form), patrol_form=form)
 
 
 @login_required
@@ -181,7 +167,7 @@ def chief_assign(request: HttpRequest, zone_id: int) -> HttpResponse:
     chief = submit_form(
         request,
         form,
-        _call(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.chief_assign(
                 actor=request.user,
                 zone_id=zone.pk,
@@ -195,7 +181,7 @@ def chief_assign(request: HttpRequest, zone_id: int) -> HttpResponse:
     if chief is not None:
         messages.success(request, f"已任命{chief.get_level_display()}：{chief.user.full_name}")
         return redirect("ecology:zone", zone.pk)
-    return _zone_page(request, zone, _status(form), chief_form=form)
+    return _zone_page(request, zone, refusal_status(form), chief_form=form)
 
 
 @login_required
@@ -214,7 +200,7 @@ def zone_frequency(request: HttpRequest, zone_id: int) -> HttpResponse:
     if done is not None:
         messages.success(request, f"巡护周期已改为每{done.patrol_every_days}天")
         return redirect("ecology:zone", zone.pk)
-    return _zone_page(request, zone, _status(form), frequency_form=form)
+    return _zone_page(request, zone, refusal_status(form), frequency_form=form)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -315,13 +301,17 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     forestry = next((pk for pk, name in agencies if "林业" in name), None)
     form = forms.TransferForm(request.POST or None, agencies=agencies, initial={"agency": forestry})
     transfer = submit_form(
-        request, form, _call(lambda d: services.transfer_receive(actor=request.user, **form.service_args()))
+        request,
+        form,
+        renamed_fields(FIELD_NAMES)(
+            lambda d: services.transfer_receive(actor=request.user, **form.service_args())
+        ),
     )
     if transfer is not None:
         messages.success(request, f"已接受移送并受案 {transfer.case.number}，须在3日内作出立案或不予立案决定")
         return redirect("ecology:transfer", transfer.pk)
     context = {"form": form, "tab": "transfers", "thresholds": thresholds()}
-    return render(request, "ecology/transfer_form.html", context, status=_status(form))
+    return render(request, "ecology/transfer_form.html", context, status=refusal_status(form))
 
 
 def _lead_candidates(transfer: Any) -> list[tuple[int, str]]:
@@ -389,7 +379,7 @@ def transfer_decide(request: HttpRequest, transfer_id: int) -> HttpResponse:
     done = submit_form(
         request,
         form,
-        _call(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.transfer_decide(
                 actor=request.user,
                 transfer_id=transfer.pk,
@@ -402,7 +392,7 @@ def transfer_decide(request: HttpRequest, transfer_id: int) -> HttpResponse:
     if done is not None:
         messages.success(request, f"已提请{done.get_decision_display()}，待办案单位负责人审批")
         return redirect("ecology:transfer", transfer.pk)
-    return _transfer_page(request, transfer.pk, _status(form), decide_form=form)
+    return _transfer_page(request, transfer.pk, refusal_status(form), decide_form=form)
 
 
 @login_required
@@ -426,7 +416,7 @@ def transfer_notify(request: HttpRequest, transfer_id: int) -> HttpResponse:
     if done is not None:
         messages.success(request, "已登记书面通知移送机关")
         return redirect("ecology:transfer", transfer.pk)
-    return _transfer_page(request, transfer.pk, _status(form), notice_form=form)
+    return _transfer_page(request, transfer.pk, refusal_status(form), notice_form=form)
 
 
 @login_required
@@ -467,7 +457,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     campaign = submit_form(
         request,
         form,
-        _call(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.campaign_create(
                 actor=request.user,
                 name=d["name"],
@@ -483,7 +473,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if campaign is not None:
         messages.success(request, f"已发起专项行动：{campaign.name}")
         return redirect("campaigns:report", campaign.pk)
-    return render(request, "ecology/campaign_form.html", {"form": form}, status=_status(form))
+    return render(request, "ecology/campaign_form.html", {"form": form}, status=refusal_status(form))
 
 
 @login_required

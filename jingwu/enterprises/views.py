@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jingwu.access.policy import has_capability, require, unit_scope
 from jingwu.core.errors import ServiceError
-from jingwu.core.forms import form_status, submit_form
+from jingwu.core.forms import form_status, refusal_status, renamed_fields, submit_form
 from jingwu.enterprises import forms, selectors, services
 from jingwu.enterprises.choices import DeliveryState, RequestStatus
 from jingwu.enterprises.config import config
@@ -38,22 +38,6 @@ FIELD_NAMES = {
     "park_ids": "parks",
     "township_ids": "townships",
 }
-
-
-def _on_form_fields[T](action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    def call(data: dict[str, Any]) -> T:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
-def _status(form: django_forms.Form) -> int:
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else form_status(form)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -158,12 +142,14 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
     enterprise = submit_form(
         request,
         form,
-        _on_form_fields(lambda _: services.enterprise_create(actor=request.user, data=form.service_input())),
+        renamed_fields(FIELD_NAMES)(
+            lambda _: services.enterprise_create(actor=request.user, data=form.service_input())
+        ),
     )
     if enterprise:
         messages.success(request, f"已登记企业：{enterprise.name}")
         return redirect("enterprises:detail", enterprise.pk)
-    return render(request, "enterprises/form.html", {"form": form}, status=_status(form))
+    return render(request, "enterprises/form.html", {"form": form}, status=refusal_status(form))
 
 
 @login_required
@@ -189,7 +175,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     saved = submit_form(
         request,
         form,
-        _on_form_fields(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.enterprise_update(
                 actor=request.user,
                 enterprise_id=enterprise.pk,
@@ -202,7 +188,10 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         messages.success(request, "已保存企业信息")
         return redirect("enterprises:detail", enterprise.pk)
     return render(
-        request, "enterprises/form.html", {"form": form, "enterprise": enterprise}, status=_status(form)
+        request,
+        "enterprises/form.html",
+        {"form": form, "enterprise": enterprise},
+        status=refusal_status(form),
     )
 
 
@@ -269,11 +258,11 @@ def _act(
 ) -> HttpResponse:
     """Run an enterprise page's form through its service; show the page again with the refusal."""
     enterprise = services.visible_enterprise(request.user, enterprise_id)
-    if submit_form(request, form, _on_form_fields(action)) is not None:
+    if submit_form(request, form, renamed_fields(FIELD_NAMES)(action)) is not None:
         messages.success(request, done)
         return redirect("enterprises:detail", enterprise.pk)
     context = _detail_context(request, enterprise, **{name: form, "failed": name, **extra})
-    return render(request, "enterprises/detail.html", context, status=_status(form))
+    return render(request, "enterprises/detail.html", context, status=refusal_status(form))
 
 
 @login_required
@@ -364,7 +353,7 @@ def park_list(request: HttpRequest) -> HttpResponse:
         park = submit_form(
             request,
             form,
-            _on_form_fields(
+            renamed_fields(FIELD_NAMES)(
                 lambda d: services.park_create(
                     actor=request.user,
                     name=d["name"],
@@ -377,7 +366,7 @@ def park_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已登记园区：{park.name}")
             return redirect("enterprises:parks")
     context = {"parks": selectors.park_list(actor=request.user), "form": form if may_create else None}
-    return render(request, "enterprises/parks.html", context, status=_status(form))
+    return render(request, "enterprises/parks.html", context, status=refusal_status(form))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -425,7 +414,7 @@ def bulletin_create(request: HttpRequest) -> HttpResponse:
     bulletin = submit_form(
         request,
         form,
-        _on_form_fields(
+        renamed_fields(FIELD_NAMES)(
             lambda d: services.bulletin_issue(
                 actor=user,
                 title=d["title"],
@@ -440,7 +429,10 @@ def bulletin_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"已发布预警信息，推送 {bulletin.deliveries.count()} 家企业")
         return redirect("enterprises:bulletin", bulletin.pk)
     return render(
-        request, "enterprises/bulletin_form.html", {"form": form, "targets": None}, status=_status(form)
+        request,
+        "enterprises/bulletin_form.html",
+        {"form": form, "targets": None},
+        status=refusal_status(form),
     )
 
 
@@ -508,7 +500,7 @@ def delivery_acknowledge(request: HttpRequest, bulletin_id: int, delivery_id: in
         messages.success(request, f"已登记 {done.enterprise.name} 签收")
         return redirect("enterprises:bulletin", bulletin_id)
     context = _bulletin_context(request, bulletin_id, ack_form=form, ack_id=delivery_id)
-    return render(request, "enterprises/bulletin_detail.html", context, status=_status(form))
+    return render(request, "enterprises/bulletin_detail.html", context, status=refusal_status(form))
 
 
 @login_required

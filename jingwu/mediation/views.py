@@ -19,8 +19,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingwu.access.policy import has_capability, require, unit_scope
-from jingwu.core.errors import ServiceError
-from jingwu.core.forms import form_status, submit_form
+from jingwu.core.forms import refusal_status, renamed_fields, submit_form
 from jingwu.geo.choices import DivisionLevel
 from jingwu.geo.models import Division
 from jingwu.incidents.selectors import incident_get
@@ -39,22 +38,6 @@ FIELD_NAMES = {
     "case_id": "case",
     "follow_on_case_id": "follow_on_case",
 }
-
-
-def _on_form_fields[T](action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    def call(data: dict[str, Any]) -> T:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
-def _status(form: django_forms.Form) -> int:
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else form_status(form)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,7 +156,9 @@ def dispute_create(request: HttpRequest) -> HttpResponse:
     dispute = submit_form(
         request,
         form,
-        _on_form_fields(lambda _: services.dispute_create(actor=user, **form.service_arguments())),
+        renamed_fields(FIELD_NAMES)(
+            lambda _: services.dispute_create(actor=user, **form.service_arguments())
+        ),
     )
     if dispute:
         messages.success(request, f"已登记矛盾纠纷 {dispute.number}")
@@ -182,7 +167,7 @@ def dispute_create(request: HttpRequest) -> HttpResponse:
         request,
         "mediation/create.html",
         {"form": form, "incident": incident, "parties": form.party_rows()},
-        status=_status(form),
+        status=refusal_status(form),
     )
 
 
@@ -289,12 +274,12 @@ def _act(
 ) -> HttpResponse:
     """Run a dispute page's form through its service; show the page again with the refusal."""
     dispute = services.visible_dispute(request.user, dispute_id)
-    if submit_form(request, form, _on_form_fields(action)) is not None:
+    if submit_form(request, form, renamed_fields(FIELD_NAMES)(action)) is not None:
         messages.success(request, done)
         return redirect("mediation:detail", dispute.pk)
     dispute = services.visible_dispute(request.user, dispute_id)
     context = _detail_context(request, dispute, **{name: form, "failed": name})
-    return render(request, "mediation/detail.html", context, status=_status(form))
+    return render(request, "mediation/detail.html", context, status=refusal_status(form))
 
 
 @login_required

@@ -6,10 +6,8 @@ that was posted from, with its Chinese message and 400 (409 for a clash with the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,7 +20,7 @@ from jingwu.access.policy import has_capability, require
 from jingwu.audit.services import audit_record
 from jingwu.cases.storage import read
 from jingwu.core.errors import ServiceError
-from jingwu.core.forms import submit_form
+from jingwu.core.forms import refusal_status, renamed_fields, submit_form
 from jingwu.core.masking import mask_id_number
 from jingwu.property import forms, labels, selectors, services
 from jingwu.property.choices import DISPOSED_STATES, MOVEMENT_KINDS, CustodyKind, ItemState
@@ -30,22 +28,6 @@ from jingwu.property.models import PropertyPhoto
 
 # The services' argument names → the forms' field names, so that a refusal lands on its input.
 FIELD_NAMES = {"location_id": "location", "holder_id": "holder", "case_id": "case", "content": "photo"}
-
-
-def _on_form_fields[T](action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
-    def call(data: dict[str, Any]) -> T:
-        try:
-            return action(data)
-        except ServiceError as exc:
-            exc.field_errors = {FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
-            raise
-
-    return call
-
-
-def _status(form: django_forms.Form) -> int:
-    refusal = getattr(form, "service_error", None)
-    return refusal.status_code if refusal is not None else 400
 
 
 # --------------------------------------------------------------------------------------------------
@@ -114,7 +96,7 @@ def item_register(request: HttpRequest) -> HttpResponse:
             holder_id=data.get("holder"),
         )
 
-    item = submit_form(request, form, _on_form_fields(register))
+    item = submit_form(request, form, renamed_fields(FIELD_NAMES)(register))
     if item is not None:
         messages.success(request, f"已登记涉案财物 {item.label_code}")
         return redirect("property:detail", item.pk)
@@ -122,7 +104,7 @@ def item_register(request: HttpRequest) -> HttpResponse:
         request,
         "property/register.html",
         {"case": case, "form": form},
-        status=_status(form) if form.errors else 200,
+        status=refusal_status(form) if form.errors else 200,
     )
 
 
@@ -202,7 +184,7 @@ def item_move(request: HttpRequest, item_id: int, kind: str) -> HttpResponse:
             document_number=data.get("document_number") or "",
         )
 
-    event = submit_form(request, form, _on_form_fields(move))
+    event = submit_form(request, form, renamed_fields(FIELD_NAMES)(move))
     if event is not None:
         where = f"（{event.location.code}）" if event.location else ""
         messages.success(request, f"已登记{event.get_kind_display()}{where}")
@@ -211,7 +193,7 @@ def item_move(request: HttpRequest, item_id: int, kind: str) -> HttpResponse:
         request,
         "property/move.html",
         {"item": item, "form": form, "kind": kind, "kind_label": CustodyKind(kind).label},
-        status=_status(form) if form.errors else 200,
+        status=refusal_status(form) if form.errors else 200,
     )
 
 
@@ -357,7 +339,7 @@ def locations(request: HttpRequest) -> HttpResponse:
         request,
         "property/locations.html",
         {"form": form, "locations": selectors.location_list(actor=request.user)},
-        status=_status(form) if form.errors else 200,
+        status=refusal_status(form) if form.errors else 200,
     )
 
 
