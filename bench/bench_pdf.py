@@ -98,7 +98,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from jingwu.cases.documents import catalogue, font_available, render_pdf
+    from jingwu.cases.documents import catalogue, render_pdf
+    from jingwu.core.pdf import font_available
 
     kinds = list(catalogue().kinds.values())
     started = time.perf_counter()

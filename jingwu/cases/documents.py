@@ -11,14 +11,12 @@ allow the full ID number: revealing it is a separate, audited act that documents
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib import request
 
 import yaml
 from django.db import IntegrityError, transaction
@@ -45,15 +43,13 @@ from jingwu.cases.storage import read, sha256_bytes, store
 from jingwu.cases.workflow import CASE_KINDS, workflow
 from jingwu.core.errors import Conflict, ServiceError
 from jingwu.core.masking import mask_address, mask_id_number, mask_phone
+from jingwu.core.pdf import html_to_pdf
 from jingwu.org.models import Unit
 
 DOCUMENTS_YAML = Path(__file__).resolve().parent / "data" / "documents.yaml"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "cases" / "documents"
 # WenQuanYi Micro Hei (Debian package fonts-wqy-microhei): ~1 s less per PDF than Noto CJK, whose
 # subsetting is slow. Without it the documents fall back to whatever CJK font fontconfig finds.
-FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-FONT_FAMILY = "JingwuCJK"
-FALLBACK_FAMILIES = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif'
 PARTY_CHOICES = ("suspect", "reporter", "none")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # the bureau's limit per file, as the pages say
 
@@ -138,57 +134,9 @@ def document_kinds_for(case: Case) -> list[DocumentKind]:
 # rendering
 
 
-def font_available() -> bool:
-    return FONT_FILE.is_file()
-
-
-def font_css() -> str:
-    """The stylesheet that binds the documents' font family to the WQY file when it is installed. It is
-    set on <html>: the page margin boxes (page numbers) inherit from the root element, not <body>."""
-    if font_available():
-        face = f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{FONT_FILE.as_uri()}"); }}\n'
-        return face + f'html {{ font-family: "{FONT_FAMILY}", {FALLBACK_FAMILIES}; }}\n'
-    return f"html {{ font-family: {FALLBACK_FAMILIES}; }}\n"
-
-
-def _local_fetcher() -> Any:
-    """A URL fetcher for WeasyPrint that reads only the font file and files beside the templates.
-
-    Documents never load anything from the network. It also saves WeasyPrint's default fetcher, whose
-    construction builds an SSL context (~35 ms, twice per document).
-    """
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class LocalFetcher(URLFetcher):
-        def __init__(self) -> None:
-            request.OpenerDirector.__init__(self)
-            self._timeout, self._http_headers, self._allowed_protocols = 10, {}, ("file",)
-            self._fail_on_errors, self._request = False, None
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith("file:"):
-                raise ValueError(f"documents load local files only: {url}")
-            path = Path(request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if path != FONT_FILE.resolve() and not path.is_relative_to(TEMPLATE_DIR):
-                raise ValueError(f"not a document resource: {url}")
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.open("rb"), {"Content-Type": kind})
-
-    return LocalFetcher()
-
-
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """Render a template of cases/documents/ to PDF bytes."""
-    # Imported here: WeasyPrint loads Pango at import, which only PDF rendering needs.
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    html = render_to_string(f"cases/documents/{template}", context)
-    fonts, fetcher = FontConfiguration(), _local_fetcher()
-    stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
-    return HTML(string=html, base_url=TEMPLATE_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet], font_config=fonts
-    )
+    """Render a template of cases/documents/ to PDF bytes (a stored original: no watermark)."""
+    return html_to_pdf(render_to_string(f"cases/documents/{template}", context), base_dir=TEMPLATE_DIR)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,14 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib import request
 
 from django.template.loader import render_to_string
 
 from jingwu.audit.services import audit_record
-from jingwu.cases.documents import FONT_FILE, font_css
 from jingwu.core.masking import mask_address, mask_id_number
-from jingwu.core.watermark import pdf_watermark_stylesheets
+from jingwu.core.pdf import html_to_pdf
 from jingwu.mediation.choices import Route
 from jingwu.mediation.models import Agreement
 from jingwu.mediation.rules import rules
@@ -78,39 +76,9 @@ def agreement_context(agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def _fetcher() -> Any:
-    """WeasyPrint reads only the font file and files beside the template: nothing from the network."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class LocalFetcher(URLFetcher):
-        def __init__(self) -> None:
-            request.OpenerDirector.__init__(self)
-            self._timeout, self._http_headers, self._allowed_protocols = 10, {}, ("file",)
-            self._fail_on_errors, self._request = False, None
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            path = Path(request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not url.startswith("file:") or (
-                path != FONT_FILE.resolve() and not path.is_relative_to(TEMPLATE_DIR)
-            ):
-                raise ValueError(f"not a document resource: {url}")
-            return URLFetcherResponse(url, path.open("rb"), {"Content-Type": "application/octet-stream"})
-
-    return LocalFetcher()
-
-
 def render_agreement(agreement: Agreement, actor: Any = None) -> bytes:
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
     html = render_to_string(TEMPLATE, agreement_context(agreement))
-    fonts, fetcher = FontConfiguration(), _fetcher()
-    stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
-    # An export carries who downloaded it and when (jingwu.core.watermark).
-    marks = pdf_watermark_stylesheets(actor, fonts, fetcher)
-    return HTML(string=html, base_url=TEMPLATE_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet, *marks], font_config=fonts
-    )
+    return html_to_pdf(html, base_dir=TEMPLATE_DIR, actor=actor)
 
 
 def agreement_pdf(*, actor: Any, agreement_id: int) -> tuple[Agreement, bytes]:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from django.utils import timezone
 
-from jingwu.cases.documents import FONT_FILE
+from jingwu.core.pdf import FONT_FILE
 from jingwu.org.models import Unit, User
 from jingwu.personnel import services
 from jingwu.personnel.choices import AttendanceStatus

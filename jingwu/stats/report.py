@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from jingwu.audit.services import audit_record
+from jingwu.core.pdf import html_to_pdf
 from jingwu.stats import selectors
 from jingwu.stats.periods import Period
 from jingwu.stats.scope import Selection
@@ -26,11 +27,6 @@ def bars(items: list[tuple[str, int]]) -> list[dict[str, Any]]:
 
 
 def monthly_report_pdf(*, actor: Any, period: Period, selection: Selection) -> bytes:
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from jingwu.cases.documents import _local_fetcher, font_css
-
     board = selectors.dashboard(actor=actor, period=period, selection=selection)
     selectors.live_figures(actor=actor, board=board)
     category_bars = bars([(row["label"], row["figure"].current) for row in board.by_category])
@@ -47,9 +43,7 @@ def monthly_report_pdf(*, actor: Any, period: Period, selection: Selection) -> b
             "actor": actor,
         },
     )
-    fonts, fetcher = FontConfiguration(), _local_fetcher()
-    stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    pdf = html_to_pdf(html, actor=actor)
     audit_record(
         actor=actor,
         action="stats.report",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from jingwu.core.pdf import html_to_pdf
 from jingwu.supervision.catalogue import catalogue
 from jingwu.supervision.models import SupervisionNotice
 
@@ -16,13 +17,6 @@ def _date(moment: object) -> str:
 
 def notice_pdf(notice: SupervisionNotice, actor: object = None) -> bytes:
     """Render the notice, with its history so far, to PDF bytes. Nothing is loaded from the network."""
-    # Imported here: WeasyPrint loads Pango at import, which only PDF rendering needs.
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from jingwu.cases.documents import _local_fetcher, font_css
-    from jingwu.core.watermark import pdf_watermark_stylesheets
-
     cat = catalogue()
     opinion = cat.opinion_types.get(notice.opinion_type)
     context = {
@@ -44,10 +38,4 @@ def notice_pdf(notice: SupervisionNotice, actor: object = None) -> bytes:
         ],
     }
     html = render_to_string("supervision/documents/notice.html", context)
-    fonts, fetcher = FontConfiguration(), _local_fetcher()
-    stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
-    # An export carries who downloaded it and when (jingwu.core.watermark).
-    marks = pdf_watermark_stylesheets(actor, fonts, fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet, *marks], font_config=fonts
-    )
+    return html_to_pdf(html, actor=actor)

@@ -26,13 +26,12 @@ from jingwu.cases.documents import (
     document_generate,
     document_pdf,
     evidence_add,
-    font_available,
-    font_css,
 )
 from jingwu.cases.models import Case, CaseDocument
 from jingwu.cases.offences import find_offence
 from jingwu.cases.storage import path_of
 from jingwu.core.errors import Conflict, ServiceError
+from jingwu.core.pdf import font_available, font_css
 from jingwu.people.models import Person
 from jingwu.people.services import person_create
 
@@ -349,9 +348,10 @@ def test_attachment_input_is_checked(db, officer, legal_officer, chief, outsider
 
 
 def test_documents_load_no_remote_or_foreign_files():
-    from jingwu.cases.documents import _local_fetcher
+    from jingwu.cases.documents import TEMPLATE_DIR
+    from jingwu.core.pdf import local_fetcher
 
-    fetcher = _local_fetcher()
+    fetcher = local_fetcher(TEMPLATE_DIR)
     with pytest.raises(ValueError, match="local files only"):
         fetcher.fetch("https://example.org/logo.png")
     with pytest.raises(ValueError, match="not a document resource"):
