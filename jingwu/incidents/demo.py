@@ -19,6 +19,8 @@ from jingwu.incidents.models import Incident
 from jingwu.incidents.services import incident_create, incident_step, responders_for
 from jingwu.org.models import User
 
+# The live demo incidents cover the last LIVE_DAYS days before the load; stats.demo's history ends there.
+LIVE_DAYS = 60
 # Calls per hour of the day (0–23): quiet before dawn, peaks at noon and in the evening.
 HOURLY_WEIGHTS = [2, 1, 1, 1, 1, 1, 2, 3, 5, 6, 6, 7, 7, 6, 6, 6, 6, 7, 8, 9, 9, 8, 6, 4]
 KINDS = [  # (category, subcategory, weight, priority, disposition)
@@ -80,7 +82,7 @@ def _narrative(rng: random.Random, subcategory: str, village: Division) -> str:
     )
 
 
-def load(rng: random.Random, days: int = 60, per_day: int = 4, live: int = 8) -> int:
+def load(rng: random.Random, days: int = LIVE_DAYS, per_day: int = 4, live: int = 8) -> int:
     if Incident.objects.exists():
         return 0
     villages = list(Division.objects.filter(level=DivisionLevel.VILLAGE).select_related("parent", "station"))

@@ -1,7 +1,8 @@
-"""Demo statistics: three years of historical incidents (2021–2023, imported in bulk like a migration
-from the old 110 system) carrying the effect of the 武北 joint station (from 2022-07-15 criminal and
-public-order incidents in 永平、桃溪、大禾、湘店 fall by about 40%, the rest of the county by about 5%),
-and one 平安三率 survey wave in every township with 桃溪 on top. Deterministic for a given seed.
+"""Demo statistics: historical incidents from 2021 until the live demo window begins (imported in
+bulk like a migration from the old 110 system, so that every period has its same period a year earlier)
+carrying the effect of the 武北 joint station (from 2022-07-15 criminal and public-order incidents in
+永平、桃溪、大禾、湘店 fall by about 40%, the rest of the county by about 5%), and one 平安三率 survey wave
+in every township with 桃溪 on top. Deterministic for a given seed and load date.
 
 Historical incidents get no steps, legal events or deadlines: they are closed records for the figures,
 not work to supervise. The rollups are rebuilt at the end of demo_load.
@@ -12,10 +13,12 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from django.utils import timezone
+
 from jingwu.geo.choices import DivisionLevel
 from jingwu.geo.models import Division
 from jingwu.incidents.choices import Disposition, Source, Status
-from jingwu.incidents.demo import HOURLY_WEIGHTS, KINDS, NARRATIVES, PLACES
+from jingwu.incidents.demo import HOURLY_WEIGHTS, KINDS, LIVE_DAYS, NARRATIVES, PLACES
 from jingwu.incidents.models import Incident
 from jingwu.org.models import User
 from jingwu.stats.definitions import questionnaire
@@ -23,7 +26,7 @@ from jingwu.stats.models import SurveyResponse, SurveyRound
 from jingwu.stats.rollup import TZ
 from jingwu.stats.selectors import WUBEI_REFORM_DATE, WUBEI_TOWNSHIPS
 
-HISTORY = (date(2021, 1, 1), date(2023, 12, 31))
+HISTORY_START = date(2021, 1, 1)
 PER_TOWNSHIP_MONTH = 5.0  # mean incidents per township per month before the reform
 REFORM_EFFECT = 0.58  # criminal and public-order incidents in the 武北 townships after the reform (×)
 COUNTY_TREND = 0.95  # the same categories elsewhere after the reform date (×)
@@ -33,7 +36,7 @@ SURVEY_LEVELS = {"350824105000": 0.97, **dict.fromkeys(WUBEI_TOWNSHIPS[:1] + WUB
 
 
 def _history(rng: random.Random) -> int:
-    if Incident.objects.filter(received_at__lt=datetime(2024, 1, 1, tzinfo=TZ)).exists():
+    if Incident.objects.filter(received_at__lt=datetime(2022, 1, 1, tzinfo=TZ)).exists():
         return 0
     actor = User.objects.get(username="dispatcher")
     villages: dict[str, list[Division]] = {}
@@ -42,8 +45,8 @@ def _history(rng: random.Random) -> int:
             villages.setdefault(village.parent.code, []).append(village)
     weights = [k[2] for k in KINDS]
     rows = []
-    day = HISTORY[0]
-    while day <= HISTORY[1]:
+    day, last = HISTORY_START, timezone.localdate() - timedelta(days=LIVE_DAYS + 1)
+    while day <= last:
         after = day >= WUBEI_REFORM_DATE
         for code, places in villages.items():
             treated = code in WUBEI_TOWNSHIPS

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from jingwu.incidents.demo import LIVE_DAYS
+from jingwu.incidents.models import Incident
 from jingwu.stats import demo, rollup, scope, selectors
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +17,19 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_history_shows_the_reform_and_the_survey_ranking(user_of):
     created = demo.load(random.Random(350824))
-    assert 4000 < created < 8000  # ≈ 3,000 historical incidents and ≈ 1,900 survey answers
+    assert created > 4000  # ≈ 1,000 historical incidents a year since 2021 and ≈ 1,900 survey answers
     assert demo.load(random.Random(350824)) == 0  # loading twice adds nothing
+    # The history runs up to the live window, so this month a year ago has its figures to compare with.
+    live_window = timezone.localdate() - timedelta(days=LIVE_DAYS)
+    last = Incident.objects.latest("received_at").received_at.astimezone(rollup.TZ).date()
+    assert live_window - timedelta(days=7) <= last < live_window
+    year_ago = timezone.localdate().replace(day=1, year=timezone.localdate().year - 1)
+    assert (
+        Incident.objects.filter(
+            received_at__date__gte=year_ago, received_at__date__lt=year_ago + timedelta(days=28)
+        ).count()
+        > 30
+    )
     rollup.rebuild()
     leader = user_of("leader")
     result = selectors.reform(
