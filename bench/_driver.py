@@ -1,6 +1,8 @@
-"""HTTP load driver for the intake benchmark: POST /api/incidents (or, with --batch N, N calls per
+"""HTTP load driver of the benchmarks (负载驱动): POST /api/incidents (or, with --batch N, N calls per
 POST /api/incidents/batch) from C threads, one keep-alive connection each (http.client reconnects
-when the server closes, as gunicorn's sync workers do).
+when the server closes, as gunicorn's sync workers do). With `--path`/`--paths` and `--method` it sends
+other requests: POST of the same bodies to another endpoint (case acceptance), or GET of a list of
+paths cycled in order (case list pages, case pages), each answer checked against `--expect`.
 
 Runs in its own process so that the client's work is not charged to the benchmark's clock twice, and
 prints one JSON object: status counts, wall time of the measured run, latency percentiles, samples of
@@ -39,10 +41,16 @@ def run(
     key_prefix: str,
     deadline: float,
     batch: int = 1,
+    method: str = "POST",
+    paths: list[str] | None = None,
+    expect: int = 0,
 ) -> dict[str, Any]:
     """Send `count` calls (fewer if the deadline passes) over `concurrency` connections, one per request
-    or `batch` per request to the batch endpoint."""
+    or `batch` per request to the batch endpoint. `paths` (cycled) replaces /api/incidents; `expect` is
+    the status counted as success (default 201, 200 for batches and GETs)."""
     requests = -(-count // batch)
+    paths = paths or ["/api/incidents"]
+    expected = str(expect or (201 if batch == 1 and method == "POST" else 200))
     created_total = Counter()
     counter = itertools.count()  # next() on it is atomic under the GIL
     statuses: Counter[str] = Counter()
@@ -62,8 +70,11 @@ def run(
             if index >= requests or time.monotonic() > deadline:
                 break
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            if batch == 1:
-                path, body = "/api/incidents", bodies[index % len(bodies)]
+            body: bytes | None
+            if method == "GET":
+                path, body = paths[index % len(paths)], None
+            elif batch == 1:
+                path, body = paths[index % len(paths)], bodies[index % len(bodies)]
                 headers["Idempotency-Key"] = f"{key_prefix}-{index}"
             else:
                 first = index * batch
@@ -74,7 +85,7 @@ def run(
                 path, body = "/api/incidents/batch", json.dumps({"items": items}, ensure_ascii=False).encode()
             began = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers=headers)
+                conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 payload = response.read()
                 status = str(response.status)
@@ -83,7 +94,6 @@ def run(
                 status, payload = f"error:{type(exc).__name__}", str(exc).encode()
             mine.append(time.perf_counter() - began)
             seen[status] += 1
-            expected = "201" if batch == 1 else "200"
             if status == expected:
                 created = 1 if batch == 1 else json.loads(payload)["created"]
                 with lock:
@@ -127,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token", required=True)
-    parser.add_argument("--inputs", type=Path, required=True, help="JSON list of request bodies")
+    parser.add_argument("--inputs", type=Path, help="JSON list of request bodies (POST)")
+    parser.add_argument("--method", choices=["POST", "GET"], default="POST")
+    parser.add_argument("--path", default="/api/incidents", help="the endpoint (POST) or the one path (GET)")
+    parser.add_argument("--paths", type=Path, help="JSON list of paths, cycled (overrides --path)")
+    parser.add_argument("--expect", type=int, default=0, help="the success status (default 201 / 200)")
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=100)
@@ -136,8 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300, help="hard bound on the whole run")
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.seconds
-    bodies = [json.dumps(item, ensure_ascii=False).encode() for item in json.loads(args.inputs.read_text())]
-    common = {"host": "127.0.0.1", "port": args.port, "token": args.token, "bodies": bodies}
+    items = json.loads(args.inputs.read_text()) if args.inputs else [{}]
+    bodies = [json.dumps(item, ensure_ascii=False).encode() for item in items]
+    paths = json.loads(args.paths.read_text()) if args.paths else [args.path]
+    common = {
+        "host": "127.0.0.1",
+        "port": args.port,
+        "token": args.token,
+        "bodies": bodies,
+        "method": args.method,
+        "paths": paths,
+        "expect": args.expect,
+    }
     warm = {}
     if args.warmup:
         warm = run(

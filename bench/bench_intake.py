@@ -48,6 +48,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.figures import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 BULK_BATCH = 500
@@ -563,18 +565,9 @@ def _emit(
     baseline: dict[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    figure = {
-        "name": name,
-        "backend": backend,
-        "size": size,
-        "value": round(value, 1 if unit == "incidents/s" else 2),
-        "unit": unit,
-        "baseline": baseline["name"] if baseline else None,
-        "ratio": round(value / baseline["value"], 4) if baseline and baseline["value"] else None,
-        **extra,
-    }
+    """bench.figures.emit, keeping the figure for the summary."""
+    figure = emit(name, backend, size, value, unit, baseline, **extra)
     figures.append(figure)
-    print(json.dumps(figure, ensure_ascii=False), flush=True)
     return figure
 
 
@@ -758,7 +751,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--count", type=int, default=2000, help="incidents per measurement (default 2000)")
+    parser.add_argument(
+        "--count", "--size", type=int, default=2000, help="incidents per measurement (default 2000)"
+    )
     parser.add_argument("--concurrency", type=int, default=32, help="HTTP connections (default 32)")
     parser.add_argument(
         "--workers",
@@ -819,8 +814,11 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 print(f"[{backend}] benchmark failed: {exc!r}", file=sys.stderr, flush=True)
                 failed = True
-    print(_summary(figures, args))
-    print(f"  load average before/after: {load_before} / {_load()} (other processes share these cores)")
+    print(_summary(figures, args), file=sys.stderr)
+    print(
+        f"  load average before/after: {load_before} / {_load()} (other processes share these cores)",
+        file=sys.stderr,
+    )
     return 1 if failed else 0
 
 

@@ -1,6 +1,6 @@
 """PDF rendering benchmark (法律文书 PDF 生成耗时): seconds per legal document.
 
-    python -m bench.bench_pdf [--count 10]
+    python -m bench.bench_pdf [--count 10]   (also --size N; --backend is accepted and ignored)
 
 Renders `--count` documents (cycling through every kind of jingwu/cases/data/documents.yaml) with
 `jingwu.cases.documents.render_pdf` — the Django template, WeasyPrint layout, font subsetting of
@@ -8,18 +8,19 @@ WenQuanYi Micro Hei (or the fallback font when it is not installed), PDF writing
 context, after one unmeasured warm-up render (imports, font loading). No database is used: the
 figure is the rendering cost that `document_generate` adds to its few queries.
 
-Prints one JSON line on stdout: {"name": "pdf_render", "value": <mean seconds per document>, "unit": "s"};
-details (cold first render, min/max, font) go to stderr.
+Prints one figure (bench.figures.emit) on stdout: pdf_render, the mean seconds per document, backend
+"none" (no database); details (cold first render, min/max, font) go to stderr and into the figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from typing import Any
+
+from bench.figures import emit
 
 
 def _context(kind: Any, serial: int) -> dict[str, Any]:
@@ -90,10 +91,11 @@ def _context(kind: Any, serial: int) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=10)
-    args = parser.parse_args()
+    parser.add_argument("--count", "--size", type=int, default=10, help="documents rendered (default 10)")
+    parser.add_argument("--backend", default="none", help="ignored: no database is used")
+    args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
     import django
 
@@ -114,7 +116,17 @@ def main() -> int:
         times.append(time.perf_counter() - started)
         assert pdf.startswith(b"%PDF"), kind.code
     mean = sum(times) / len(times)
-    print(json.dumps({"name": "pdf_render", "value": round(mean, 4), "unit": "s"}))
+    emit(
+        "pdf_render",
+        "none",
+        args.count,
+        mean,
+        "s",
+        min_s=round(min(times), 4),
+        max_s=round(max(times), 4),
+        cold_s=round(cold, 4),
+        font="wqy" if font_available() else "fallback",
+    )
     print(
         f"{args.count} documents: mean {mean:.3f} s, min {min(times):.3f} s, max {max(times):.3f} s; "
         f"cold first render {cold:.3f} s; font: "

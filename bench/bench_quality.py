@@ -1,6 +1,7 @@
 """Quality evaluation benchmark (执法质量考评): the live ranking of every evaluated unit for a year.
 
     python -m bench.bench_quality [--backend sqlite|postgres|both] [--cases N] [--deadlines M] [--repeat R]
+                                  [--size N]   (= --cases N --deadlines 10N)
 
 For each backend: a fresh database (bench/bench_intake.py's helpers: a SQLite file in a temporary
 directory, or a PostgreSQL database `jingwu_bench_<pid>` on 127.0.0.1, dropped at the end), migrated and
@@ -17,7 +18,8 @@ loaded with the demo bureau (`manage.py demo_load`). Then, in a child process on
    `quality_unit_records_synthetic`: one unit's drill-down (every record of every item, as the unit page
    shows them), median of R.
 
-Each figure is one JSON line on stdout ({"name", "backend", "value", "unit": "s", "queries", ...}).
+Each figure is one JSON line on stdout (bench.figures.emit: {"name", "backend", "size": the synthetic
+cases (0 for the demo bureau), "value", "unit": "ms", "queries", ...}).
 The defaults (20,000 cases, 200,000 deadlines) run in a few minutes on both backends.
 
 Measured 2026-11-29 on the project's VM (2 cores shared with other work, load average 5–7), defaults,
@@ -33,7 +35,6 @@ Measured 2026-11-29 on the project's VM (2 cores shared with other work, load av
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import subprocess
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_intake import ROOT, Deadline, _commit, _database, _env, _load
+from bench.figures import emit
 
 SEED = 350824
 
@@ -75,11 +77,8 @@ def _timed(fn: Any, repeat: int) -> tuple[float, int]:
     return statistics.median(times), queries
 
 
-def _emit(name: str, backend: str, value: float, **extra: Any) -> None:
-    print(
-        json.dumps({"name": name, "backend": backend, "value": round(value, 4), "unit": "s", **extra}),
-        flush=True,
-    )
+def _emit(name: str, backend: str, size: int, seconds: float, **extra: Any) -> None:
+    emit(name, backend, size, seconds * 1000, "ms", **extra)
 
 
 def _synthetic(cases: int, deadlines: int, year: int) -> None:
@@ -191,7 +190,7 @@ def _phase_measure(args: argparse.Namespace) -> None:
     year = parse_period(str(local_date(now).year))
     seconds, queries = _timed(lambda: selectors.compute(year, now=now), args.repeat)
     _, rows = selectors.compute(year, now=now)
-    _emit("quality_ranking_demo", args.backend, seconds, queries=queries, units=len(rows))
+    _emit("quality_ranking_demo", args.backend, 0, seconds, queries=queries, units=len(rows))
 
     _synthetic(args.cases, args.deadlines, year.first.year)
     seconds, queries = _timed(lambda: selectors.compute(year, now=now), args.repeat)
@@ -199,6 +198,7 @@ def _phase_measure(args: argparse.Namespace) -> None:
     _emit(
         "quality_ranking_synthetic",
         args.backend,
+        args.cases,
         seconds,
         queries=queries,
         units=len(rows),
@@ -214,6 +214,7 @@ def _phase_measure(args: argparse.Namespace) -> None:
     _emit(
         "quality_unit_records_synthetic",
         args.backend,
+        args.cases,
         seconds,
         queries=queries,
         records=sum(len(r) for r in records.values()),
@@ -267,10 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--deadlines", type=int, default=200_000)
+    parser.add_argument("--size", type=int, default=0, help="N cases and 10 N deadlines (overrides both)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--phase", choices=["measure"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.size:
+        args.cases, args.deadlines = args.size, 10 * args.size
     if args.phase == "measure":
         _phase_measure(args)
         return 0

@@ -10,7 +10,8 @@ and the same ranked query as jingwu.search.selectors.full_text (relevance × rec
 SQLite uses a file in a temporary directory; PostgreSQL a database `jingwu_bench_search_<pid>` on
 127.0.0.1, dropped at the end.
 
-Every figure is one JSON line: build time, index size, and query latency p50/p95 for 1-, 2- and 3-term
+Every figure is one JSON line (bench.figures.emit): build time, index size, and query latency
+`search_query_<n>_term_p50` / `_p95` (ms) for 1-, 2- and 3-term
 queries (Q queries each: one-term ones from offences, objects and township names; two- and three-term ones
 from the words of one narrative), with how many matches were ranked (at most CANDIDATES, as in the app).
 Default N = 100,000; `--rows-cache FILE` keeps the tokenized narratives between runs.
@@ -19,7 +20,6 @@ Default N = 100,000; `--rows-cache FILE` keeps the tokenized narratives between 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
 import random
@@ -33,6 +33,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import figures
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
 
 # Query words as users type them: offences and objects of the phrase banks, and township names. Two- and
@@ -65,8 +67,23 @@ TERMS = [
 ]
 
 
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
+def emit(
+    *,
+    name: str,
+    size: int,
+    unit: str,
+    backend: str = "python",
+    value: float | None = None,
+    p50: float | None = None,
+    p95: float | None = None,
+    **extra: object,
+) -> None:
+    """bench.figures.emit: one figure, or `<name>_p50` and `<name>_p95` for a latency."""
+    if value is not None:
+        figures.emit(name, backend, size, value, unit, **extra)
+        return
+    for which, number in (("p50", p50), ("p95", p95)):
+        figures.emit(f"{name}_{which}", backend, size, float(number or 0.0), unit, **extra)
 
 
 def generate(size: int, seed: int = 350824) -> list[tuple[int, str, str]]:
@@ -214,7 +231,8 @@ def bench_postgres(rows: list[tuple[int, str, str]], count: int) -> None:
     from jingwu.search.dictionary import segmenter
     from jingwu.search.tokenizer import parse_query, rank_tsquery, tsquery
 
-    name = f"jingwu_bench_search_{os.getpid()}"
+    # BENCH_DB_PREFIX lets a session keep to its own database names (jingwu_<tag>…).
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'jingwu_bench')}_search_{os.getpid()}"
     admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
     admin.execute(f"DROP DATABASE IF EXISTS {name}")
     admin.execute(f"CREATE DATABASE {name}")

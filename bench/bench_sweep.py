@@ -18,15 +18,15 @@ up by `bench.bench_intake --phase setup`. Then, in a child process on that datab
    (`Deadline.objects.values_list(...).iterator()` on all N rows, status decided in Python, then the same
    updates) — what a sweep that loads every case's deadlines costs. **The baseline of the ratio.**
 
-Every figure is one JSON line on stdout ({"name", "backend", "size", "value", "unit": "s", ...}); the
-query plan of the sweep's due-time query is reported with it (`plan`). The default (N=100,000 on
-both backends) runs in well under 5 minutes; `--size 1000000` measures 1M.
+Every figure is one JSON line on stdout (bench.figures.emit: {"name", "backend", "size", "value", "unit":
+"ms", "baseline", "ratio", ...}; the sweep's baseline is the full scan); the query plan of the sweep's
+due-time query is reported with it (`plan`). The default (N=100,000 on both backends) runs in well
+under 5 minutes; `--size 1000000` measures 1M.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_intake import ROOT, Deadline, _commit, _database, _env, _load
+from bench.figures import emit
 
 SEED = 350824
 SWEEP = "supervision_sweep"
@@ -161,17 +162,8 @@ def _phase_measure(args: argparse.Namespace) -> None:
     insert_seconds = time.perf_counter() - started
     assert Row.objects.count() == made
 
-    def emit(name: str, value: float, **extra: Any) -> dict[str, Any]:
-        figure = {
-            "name": name,
-            "backend": args.backend,
-            "size": made,
-            "value": round(value, 6),
-            "unit": "s",
-            **extra,
-        }
-        print(json.dumps(figure, ensure_ascii=False), flush=True)
-        return figure
+    def figure(name: str, seconds: float, **extra: Any) -> dict[str, Any]:
+        return emit(name, args.backend, made, seconds * 1000, "ms", **extra)  # ms: 3 decimals suffice
 
     times, found = [], []
     for k in range(1, args.repeat + 1):
@@ -179,15 +171,7 @@ def _phase_measure(args: argparse.Namespace) -> None:
         result = deadlines_sweep(now=t0 + timedelta(minutes=k))
         times.append(time.perf_counter() - begin)
         found.append(result.warnings + result.breaches)
-    sweep = emit(
-        SWEEP,
-        statistics.median(times),
-        baseline=BASELINE,
-        repeats=args.repeat,
-        found=statistics.median(found),
-        plan=_plan(t0),
-        insert_s=round(insert_seconds, 1),
-    )
+    sweep_seconds, sweep_found = statistics.median(times), statistics.median(found)
     # The baseline sweeps the following minutes (same kind of work: a minute's worth of crossings).
     times, found = [], []
     for k in range(args.repeat + 1, args.repeat + 1 + args.baseline_repeat):
@@ -196,10 +180,22 @@ def _phase_measure(args: argparse.Namespace) -> None:
         times.append(time.perf_counter() - begin)
         found.append(warned + breached)
     base = statistics.median(times)
-    emit(BASELINE, base, repeats=args.baseline_repeat, found=statistics.median(found))
+    baseline = figure(BASELINE, base, repeats=args.baseline_repeat, found=statistics.median(found))
+    sweep = emit(
+        SWEEP,
+        args.backend,
+        made,
+        sweep_seconds * 1000,
+        "ms",
+        baseline,
+        repeats=args.repeat,
+        found=sweep_found,
+        plan=_plan(t0),
+        insert_s=round(insert_seconds, 1),
+    )
     print(
-        f"[{args.backend}] N={made}: sweep {sweep['value'] * 1000:.2f} ms, full scan {base * 1000:.0f} ms "
-        f"(×{base / sweep['value']:.0f}); insert {insert_seconds:.1f} s",
+        f"[{args.backend}] N={made}: sweep {sweep['value']:.2f} ms, full scan {base * 1000:.0f} ms "
+        f"(×{base / sweep_seconds:.0f}); insert {insert_seconds:.1f} s",
         file=sys.stderr,
         flush=True,
     )

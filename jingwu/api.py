@@ -7,11 +7,14 @@ client shows `detail` and marks the fields in `errors`. Every endpoint needs a b
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.defaults import page_not_found
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -36,7 +39,34 @@ from jingwu.supervision.api import router as notices_router
 
 logger = logging.getLogger("jingwu.api")
 
-api = NinjaAPI(
+# The one error shape, declared in the schema as every operation's `default` response, so clients
+# (and the schemathesis run in tests/security/test_api_schema_fuzz.py) know what a 4xx/5xx body holds.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "minLength": 1, "description": "中文说明"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        "existing_id": {"type": "integer", "description": "409 重复时已有记录的编号"},
+    },
+    "required": ["detail", "errors"],
+}
+
+
+class JingwuAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"$ref": "#/components/schemas/Error"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault(
+                    "default", {"description": "错误", "content": {"application/json": {"schema": error}}}
+                )
+        return schema
+
+
+api = JingwuAPI(
     title="Jingwu API",
     description=(
         "武平县公安局警务系统接口。先以 POST /api/auth/token 换取令牌，"
@@ -145,11 +175,35 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return error_response(request, 422, "请求参数有误，请检查后重试", errors)
 
 
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database restarting or unreachable (tests/security/test_db_restart.py): not a bug, so a 503
+    # the client retries — writes with the same Idempotency-Key, since a commit cut off mid-way may
+    # have landed. The next request reconnects by itself (CONN_MAX_AGE with conn_health_checks).
+    logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+    response = error_response(request, 503, "数据库暂时不可用，请稍后重试")
+    response["Retry-After"] = "2"
+    return response
+
+
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Logged with its traceback for the operator; the client gets JSON, never a debug page.
     logger.error("Unhandled API error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(request, 500, "服务器内部错误，请稍后再试或联系系统管理员")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404 handler (jingwu/urls.py): a path under /api/ that matches no route (a letter where
+    an id belongs, a typo) answers in the API's JSON error shape, not with an HTML page."""
+    if request.path.startswith("/api/"):
+        return HttpResponse(
+            json.dumps({"detail": "未找到", "errors": {}}, ensure_ascii=False),
+            status=404,
+            content_type="application/json; charset=utf-8",
+        )
+    return page_not_found(request, exception)
 
 
 api.add_router("/auth/", auth_router)

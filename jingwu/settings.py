@@ -66,6 +66,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
+# A read replica (只读副本) for dashboards and search; reads go there only where selectors opt in
+# (jingwu/core/dbrouting.py). Under test it mirrors default's test database.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"].strip(), conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["jingwu.core.dbrouting.ReplicaRouter"]
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -102,7 +111,9 @@ INSTALLED_APPS = [
     "jingwu.enterprises",
     "jingwu.personnel",
     "jingwu.ops",
+    "jingwu.jobs",
     "jingwu.web",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +208,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
 
 # Everything is served from this origin: the intranet has no internet.
 SECURE_CSP = {
@@ -233,8 +245,38 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background jobs (DESIGN §5): django.tasks on django-tasks-db, the queue in the same database, run by
+# `manage.py jobs_worker` processes (jingwu/jobs). JINGWU_TASKS=immediate runs each job inside the
+# enqueueing call instead (a test or a one-process demo without workers).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("JINGWU_TASKS") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
 # Legal documents, attachments and dossiers, stored by content hash (jingwu/cases/storage.py).
 JINGWU_FILES_ROOT = Path(os.environ.get("JINGWU_FILES_ROOT", BASE_DIR / "var" / "files"))
+
+# Personal data encrypted at rest (ID number, phone, address; jingwu/core/fieldcrypto.py, docs/security.md):
+# AES-256-GCM keys and, separately, the blind-index (HMAC-SHA256) keys, each "id:<base64 32 bytes>,…", the
+# first being the current one. Required in production; demo mode (and the tests) falls back to the fixed,
+# public DEMO keys below, which protect nothing.
+if PRODUCTION:
+    JINGWU_DATA_KEYS = _required("JINGWU_DATA_KEYS")
+    JINGWU_INDEX_KEYS = _required("JINGWU_INDEX_KEYS")
+else:
+    # base64 of b"jingwu-DEMO-data-key-NOT-SECRET!" and b"jingwu-DEMO-index-key-NOT-SECRET"
+    _DEMO_DATA_KEY, _DEMO_INDEX_KEY = (
+        "amluZ3d1LURFTU8tZGF0YS1rZXktTk9ULVNFQ1JFVCE=",
+        "amluZ3d1LURFTU8taW5kZXgta2V5LU5PVC1TRUNSRVQ=",
+    )
+    JINGWU_DATA_KEYS = os.environ.get("JINGWU_DATA_KEYS") or f"demo:{_DEMO_DATA_KEY}"
+    JINGWU_INDEX_KEYS = os.environ.get("JINGWU_INDEX_KEYS") or f"demo:{_DEMO_INDEX_KEY}"
 
 API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", "8")))
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from jingwu.api import api
+from jingwu.jobs.views import healthz
 
 urlpatterns = [
     path("", include("jingwu.web.urls")),
@@ -26,4 +27,7 @@ urlpatterns = [
     path("account/", include("jingwu.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = "jingwu.api.not_found"  # JSON under /api/, the usual page elsewhere

@@ -68,7 +68,7 @@ def test_person_registered_in_the_browser_form_then_shown_masked() -> None:
             "notes": "报警人",
         },
     )
-    person = Person.objects.get(id_number=number)
+    person = Person.objects.by_id_number(number).get()
     assert response.status_code == 302 and response.url == reverse("people:detail", args=[person.pk])
     assert person.sex == "male"  # the 17th digit, 3, is odd
     page = client.get(response.url).content.decode()

@@ -62,6 +62,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # 接处警
     "incident.view": _CASE_STAFF | {Role.LEGAL_AFFAIRS, Role.LEADER},
     "incident.create": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
+    # 历史警情导入 (manage.py import_incidents): a migration job, for administrators only.
+    "incident.import": frozenset({Role.ADMIN}),
     "incident.dispatch": frozenset({Role.DISPATCHER, Role.UNIT_CHIEF}),
     "incident.respond": frozenset({Role.DISPATCHER, Role.OFFICER, Role.UNIT_CHIEF}),
     # 案件办理; procurators read criminal cases only (the case selectors narrow them).

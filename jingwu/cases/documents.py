@@ -42,6 +42,7 @@ from jingwu.cases.services import visible_case
 from jingwu.cases.storage import read, sha256_bytes, store
 from jingwu.cases.workflow import CASE_KINDS, workflow
 from jingwu.core.errors import Conflict, ServiceError
+from jingwu.core.filetypes import UploadRefused, check_upload
 from jingwu.core.masking import mask_address, mask_id_number, mask_phone
 from jingwu.core.pdf import html_to_pdf
 from jingwu.org.models import Unit
@@ -427,6 +428,12 @@ def attachment_add(
         raise ServiceError("文件为空", {"content": "文件为空"})
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise ServiceError("文件过大", {"content": f"单个文件不能超过{MAX_ATTACHMENT_BYTES // 2**20} MB"})
+    try:
+        # Allowed types only, and the bytes must be what the name says (a script named .pdf is refused);
+        # the recorded type is the one the content proved, not the client's claim.
+        content_type = check_upload(file_name, content, content_type)
+    except UploadRefused as exc:
+        raise ServiceError(exc.message, {"content": exc.message}) from exc
     evidence = None
     if evidence_id is not None:
         evidence = Evidence.objects.filter(pk=evidence_id, case=case).first()

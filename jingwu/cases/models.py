@@ -37,7 +37,7 @@ class Case(models.Model):
     status = models.CharField(_("状态"), max_length=16, default="accepted")
     title = models.CharField(_("案件名称"), max_length=100)
     facts = models.TextField(_("简要案情"))
-    offence_code = models.CharField(_("案由代码"), max_length=16, blank=True)
+    offence_code = models.CharField(_("案由代码"), max_length=32, blank=True)
     offence = models.CharField(_("案由"), max_length=60, blank=True)
     is_major = models.BooleanField(_("重大疑难复杂"), default=False)
     source = models.CharField(_("案件来源"), max_length=16, choices=CaseSource.choices)

@@ -330,9 +330,12 @@ def case_request(*, actor: Any, case_id: int, transition: str, reason: str = "")
     if not step.approvals:
         with transaction.atomic():
             return _run_transition(_locked(case.pk), step, actor, reason)
-    if case.approvals.filter(subject=f"transition:{step.name}", status=ApprovalStatus.PENDING).exists():
-        raise Conflict(f"“{step.label}”已在审批中")
     with transaction.atomic():
+        # Under the case's row lock: of two requests racing at two app servers, the second waits for
+        # the first's commit and then sees its pending approval (a plain check-then-insert opened two).
+        case = _locked(case.pk)
+        if case.approvals.filter(subject=f"transition:{step.name}", status=ApprovalStatus.PENDING).exists():
+            raise Conflict(f"“{step.label}”已在审批中")
         return _open_approval(
             case,
             actor,

@@ -14,6 +14,7 @@ from jingwu.audit.services import audit_record
 from jingwu.incidents.choices import OPEN_STATUSES, Status
 from jingwu.incidents.models import Incident
 from jingwu.incidents.taxonomy import taxonomy
+from jingwu.people.models import phone_q
 
 SCOPE_FIELDS = ("unit", "station")
 
@@ -110,7 +111,8 @@ def possible_duplicates(
     window = timedelta(minutes=taxonomy().duplicate_window_minutes)
     condition = Q(pk__in=[])
     if phone:
-        condition |= Q(caller__phone=phone, received_at__gte=at - window, received_at__lte=at + window)
+        within = Q(received_at__gte=at - window, received_at__lte=at + window)
+        condition |= phone_q(phone, prefix="caller__") & within
     if village_code and category:
         condition |= Q(
             village__code=village_code,

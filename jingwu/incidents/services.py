@@ -63,8 +63,8 @@ def _caller(actor: Any, name: str, phone: str, id_number: str) -> Person | None:
         errors["caller_phone"] = str(exc)
     if errors:
         raise ServiceError("报警人信息有误", errors)
-    known = (Person.objects.filter(id_number=id_number).first() if id_number else None) or (
-        Person.objects.filter(phone=phone).order_by("id").first() if phone and not id_number else None
+    known = (Person.objects.by_id_number(id_number).first() if id_number else None) or (
+        Person.objects.by_phone(phone).order_by("id").first() if phone and not id_number else None
     )
     if known:
         return known
@@ -564,9 +564,9 @@ def _callers_many(actor: Any, callers: list[dict[str, str]]) -> tuple[list[Perso
     in one statement; an anonymous call has none."""
     ids = {c["id_number"] for c in callers if c["id_number"]}
     phones = {c["phone"] for c in callers if c["phone"] and not c["id_number"]}
-    by_id = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
+    by_id = {p.id_number: p for p in Person.objects.by_id_numbers(ids)}
     by_phone: dict[str, Person] = {}
-    for person in Person.objects.filter(phone__in=phones).order_by("-id"):
+    for person in Person.objects.by_phones(phones).order_by("-id"):
         by_phone[person.phone] = person  # the oldest registration wins, as in _caller
     new: dict[str, Person] = {}
     unit = actor.unit.operational_unit()

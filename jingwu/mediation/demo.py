@@ -374,7 +374,7 @@ def _parties(rng: random.Random, count: int, screening: bool) -> list[PartyInput
     parties = []
     for index in range(count):
         number = ""
-        while not screening and (not number or Person.objects.filter(id_number=number).exists()):
+        while not screening and (not number or Person.objects.by_id_number(number).exists()):
             number = id_number(rng, male=rng.random() < 0.6)
         parties.append(
             PartyInput(role=roles[index], name=chinese_name(rng), id_number=number, phone=mobile(rng))

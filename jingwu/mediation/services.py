@@ -328,7 +328,7 @@ def _party_persons(actor: Any, parties: list[PartyInput]) -> list[tuple[Person, 
             person = get_visible_or_404(actor, "person.view", Person.objects.all(), pk=party.person_id)
         elif party.id_number.strip():
             number = party.id_number.strip().upper()
-            person = Person.objects.filter(id_number=number).first()
+            person = Person.objects.by_id_number(number).first()
             if person is not None and person.name != party.name.strip():
                 raise ServiceError("身份证号码与姓名不符", {field: "该身份证号码已登记为其他姓名"})
             if person is None:

@@ -207,8 +207,11 @@ def _send_sms(message: OutboxMessage) -> None:
 def outbox_deliver(*, limit: int = 200) -> DeliveryResult:
     """Send up to ``limit`` queued messages, oldest first. E-mail goes through Django's mail backend
     (MAILERS, DEFAULT_FROM_EMAIL); SMS through the gateway command of JINGWU_SMS_COMMAND — without one (the
-    intranet has no SMS gateway by default) SMS messages stay queued, untouched. Rows are claimed with
-    ``skip_locked`` so that two senders never send the same message."""
+    intranet has no SMS gateway by default) SMS messages stay queued, untouched.
+
+    Each message is claimed (``skip_locked``), sent and marked in one short transaction of its own: two
+    senders (task workers) never send the same message, no transaction stays open across a whole batch
+    of slow relays, and a sender killed mid-send leaves only that one message queued again."""
     result = DeliveryResult()
     sms_gateway = bool(getattr(settings, "JINGWU_SMS_COMMAND", ""))
     channels = [OutboxChannel.EMAIL] + ([OutboxChannel.SMS] if sms_gateway else [])
@@ -217,13 +220,19 @@ def outbox_deliver(*, limit: int = 200) -> DeliveryResult:
         if sms_gateway
         else OutboxMessage.objects.filter(status=OutboxStatus.QUEUED, channel=OutboxChannel.SMS).count()
     )
-    with transaction.atomic():
-        claimed = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxStatus.QUEUED, channel__in=channels)
-            .order_by("created_at", "id")[:limit]
-        )
-        for message in claimed:
+    tried: list[int] = []  # a message that failed in this run waits for the next one
+    for _ in range(limit):
+        with transaction.atomic():
+            message = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(status=OutboxStatus.QUEUED, channel__in=channels)
+                .exclude(pk__in=tried)
+                .order_by("created_at", "id")
+                .first()
+            )
+            if message is None:
+                break
+            tried.append(message.pk)
             message.attempts += 1
             try:
                 if message.channel == OutboxChannel.EMAIL:
@@ -241,5 +250,5 @@ def outbox_deliver(*, limit: int = 200) -> DeliveryResult:
             else:
                 message.status, message.sent_at, message.last_error = OutboxStatus.SENT, timezone.now(), ""
                 result.sent += 1
-        OutboxMessage.objects.bulk_update(claimed, ["attempts", "status", "sent_at", "last_error"])
+            message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
     return result

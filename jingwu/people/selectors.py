@@ -12,7 +12,7 @@ from jingwu.access.policy import can, get_visible_or_404, visible_to
 from jingwu.audit.models import Outcome
 from jingwu.audit.services import audit_record
 from jingwu.core.masking import mask_address, mask_id_number, mask_phone
-from jingwu.people.models import Person
+from jingwu.people.models import Person, id_number_q, phone_q
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ def person_list(*, actor: Any, query: str = "") -> QuerySet[Person]:
     people = visible_to(actor, "person.view", Person.objects.select_related("unit"))
     query = query.strip()
     if query:
-        # A full ID number or phone finds a person; a fragment of one never does.
-        people = people.filter(Q(name__contains=query) | Q(id_number=query.upper()) | Q(phone=query))
+        # A full ID number or phone finds a person (by its blind index); a fragment of one never does.
+        people = people.filter(Q(name__contains=query) | id_number_q(query) | phone_q(query))
     return people
 
 

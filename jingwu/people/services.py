@@ -13,7 +13,7 @@ from jingwu.core.errors import Conflict, ServiceError
 from jingwu.core.identity import InvalidIdentity, normalise_id_number, normalise_phone, sex_from_id_number
 from jingwu.core.masking import mask_address, mask_id_number, mask_phone
 from jingwu.people.choices import Sex
-from jingwu.people.models import Person
+from jingwu.people.models import Person, personal_digests
 
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
 
@@ -52,7 +52,7 @@ def _clean(*, name: str, sex: str, id_number: str | None, phone: str, address: s
 def _duplicate(id_number: str | None, exclude_pk: int | None = None) -> Person | None:
     if not id_number:
         return None
-    return Person.objects.filter(id_number=id_number).exclude(pk=exclude_pk).first()
+    return Person.objects.by_id_number(id_number).exclude(pk=exclude_pk).first()
 
 
 def _audit_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -126,8 +126,10 @@ def person_update(
         raise Conflict("该身份证号码已登记在另一人员名下", {"id_number": "该身份证号码已登记"}, existing.pk)
     before = {field: getattr(person, field) for field in cleaned}
     with transaction.atomic():
+        # .update() skips save(): the blind indexes are set here (the values are encrypted by their field).
+        digests = personal_digests(id_number=cleaned["id_number"], phone=cleaned["phone"])
         updated = Person.objects.filter(pk=person.pk, version=version).update(
-            **cleaned, version=F("version") + 1
+            **cleaned, **digests, version=F("version") + 1
         )
         if not updated:
             raise Conflict("该人员信息已被他人修改，请刷新后重试")

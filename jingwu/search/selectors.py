@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from jingwu.access.policy import has_capability, unit_scope, visible_to
 from jingwu.audit.services import audit_record
+from jingwu.core.dbrouting import reads_from_replica
 from jingwu.core.identity import InvalidIdentity, normalise_phone
 from jingwu.core.legaltime import start_of_day
 from jingwu.core.masking import mask_id_number, mask_phone
@@ -210,7 +211,7 @@ def person_by_identifier(*, actor: Any, kind: str, value: str) -> list[Person]:
     if not has_capability(actor, "person.view"):
         return []
     people = visible_to(actor, "person.view", Person.objects.select_related("unit"))
-    found = list(people.filter(id_number=value) if kind == "id_number" else people.filter(phone=value))
+    found = list(people.by_id_number(value) if kind == "id_number" else people.by_phone(value))
     masked = mask_id_number(value) if kind == "id_number" else mask_phone(value)
     audit_record(
         actor=actor,
@@ -240,6 +241,7 @@ def _person_hit(person: Person) -> Hit:
     )
 
 
+@reads_from_replica
 def search(
     *,
     actor: Any,

@@ -38,15 +38,20 @@ def _names(parties: Iterable[Any]) -> str:
     return "、".join(dict.fromkeys(p.person.name for p in parties))
 
 
-def _incident_fields(pk: int) -> dict[str, Any] | None:
+def _incidents() -> Any:
     from jingwu.incidents.models import Incident
+
+    return Incident.objects.select_related("village__parent", "caller", "station", "unit")
+
+
+def _incident_fields(pk: int) -> dict[str, Any] | None:
+    incident = _incidents().filter(pk=pk).first()
+    return None if incident is None else _incident_fields_of(incident)
+
+
+def _incident_fields_of(incident: Any) -> dict[str, Any]:
     from jingwu.incidents.taxonomy import taxonomy
 
-    incident = (
-        Incident.objects.select_related("village__parent", "caller", "station", "unit").filter(pk=pk).first()
-    )
-    if incident is None:
-        return None
     label = taxonomy().label(incident.category, incident.subcategory)
     place = f"{incident.village.full_name}{incident.address}"
     caller = f"报警人：{incident.caller.name}" if incident.caller else ""
@@ -109,12 +114,18 @@ def _dispute_fields(pk: int) -> dict[str, Any] | None:
     }
 
 
-def _person_fields(pk: int) -> dict[str, Any] | None:
+def _persons() -> Any:
     from jingwu.people.models import Person
 
-    person = Person.objects.select_related("unit").filter(pk=pk).first()
-    if person is None:
-        return None
+    return Person.objects.select_related("unit")
+
+
+def _person_fields(pk: int) -> dict[str, Any] | None:
+    person = _persons().filter(pk=pk).first()
+    return None if person is None else _person_fields_of(person)
+
+
+def _person_fields_of(person: Any) -> dict[str, Any]:
     masked = mask_id_number(person.id_number)
     # Searchable by name only; the masked ID is shown (its visible digits are never tokens).
     texts = [person.name, f"身份证号：{masked}" if masked else "", f"登记单位：{person.unit.name}"]
@@ -147,23 +158,57 @@ def search_index_record(*, kind: str, object_id: int) -> SearchEntry | None:
     if fields is None:
         SearchEntry.objects.filter(kind=kind, object_id=object_id).delete()
         return None
+    entry, _ = SearchEntry.objects.update_or_create(kind=kind, object_id=object_id, defaults=_entry(fields))
+    return entry
+
+
+def _entry(fields: dict[str, Any]) -> dict[str, Any]:
+    """The stored columns of an entry: masked texts, their tokens, the scope units."""
     texts = [mask_text(t) for t in fields.pop("texts") if t]
     unit_a, unit_b, unit_c = fields.pop("units")
-    entry, _ = SearchEntry.objects.update_or_create(
-        kind=kind,
-        object_id=object_id,
-        defaults={
-            **fields,
-            "title": mask_text(fields["title"])[:200],
-            "body": "\n".join(texts),
-            "tokens": index_tokens([fields["number"], *texts], segmenter()),
-            "unit_a_id": unit_a,
-            "unit_b_id": unit_b,
-            "unit_c_id": unit_c,
-            "occurred_at": fields["occurred_at"] or timezone.now(),
-        },
-    )
-    return entry
+    return {
+        **fields,
+        "title": mask_text(fields["title"])[:200],
+        "body": "\n".join(texts),
+        "tokens": index_tokens([fields["number"], *texts], segmenter()),
+        "unit_a_id": unit_a,
+        "unit_b_id": unit_b,
+        "unit_c_id": unit_c,
+        "occurred_at": fields["occurred_at"] or timezone.now(),
+    }
+
+
+# Kinds indexed a batch at a time by `search_index_many`: (their query, the fields of one record).
+_BULK: dict[str, tuple[Callable[[], Any], Callable[[Any], dict[str, Any]]]] = {
+    Kind.INCIDENT: (_incidents, _incident_fields_of),
+    Kind.PERSON: (_persons, _person_fields_of),
+}
+
+
+def search_index_many(*, kind: str, object_ids: Iterable[int], batch: int = 1000) -> int:
+    """(Re)index many records of one kind at once (a bulk import): the entries `search_index_record`
+    makes, read with one query and written with one delete and one insert per batch. Returns the count.
+
+    Not audited, like `search_index_record`.
+    """
+    ids = sorted(set(object_ids))
+    if kind not in _BULK:
+        for object_id in ids:
+            search_index_record(kind=kind, object_id=object_id)
+        return len(ids)
+    query, fields_of = _BULK[kind]
+    done = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        entries = [
+            SearchEntry(kind=kind, object_id=record.pk, **_entry(fields_of(record)))
+            for record in query().filter(pk__in=chunk)
+        ]
+        with transaction.atomic():
+            SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
+            SearchEntry.objects.bulk_create(entries)
+        done += len(entries)
+    return done
 
 
 def _index_quietly(kind: str, object_id: int) -> None:

@@ -14,6 +14,10 @@ text is turned into space-separated tokens that both engines split on spaces alo
 - After the character section, the words of the text (rjieba's search-mode cut plus the words of a
   user dictionary of place and offence names) as extra tokens. A word occurs only where its characters
   do, so adding it to a query (`"盗 窃" OR 盗窃`) never changes what matches, only how it ranks.
+- Then every pair of adjacent characters (二元组, 盗窃) not already a word. A pair occurs only where its two
+  characters are adjacent, so a two-character term is its pair alone (one posting list, not a phrase of
+  two common characters) and a longer one is its pairs AND its phrase (the pairs narrow, the phrase
+  stays exact). Entries indexed before pairs existed need `search_reindex`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 # A Latin word no one searches for; queries drop it. Both engines keep it as an ordinary token.
 BOUNDARY = "qqjwsep"
@@ -114,10 +119,32 @@ def index_tokens(fields: Sequence[str], segmenter: Segmenter | None = None) -> s
                 chars.append(BOUNDARY)
             chars.extend(section)
     words = segmenter.words("\n".join(fields))
-    if words:
+    # Character pairs (二元组) that are not already words: a two-character query is then one posting
+    # list instead of a phrase of two very common characters.
+    grams = [g for g in dict.fromkeys(bigrams(chars)) if g not in set(words)]
+    if words or grams:
         chars.append(BOUNDARY)
         chars.extend(words)
+        chars.extend(grams)
     return " ".join(chars)
+
+
+def with_pairs(tokens: str) -> str:
+    """Stored tokens of an entry indexed before pairs existed, with its missing pairs appended (the words
+    section holds no single characters, so the pairs come from the character section alone)."""
+    present = tokens.split()
+    known = set(present)
+    pairs = [g for g in dict.fromkeys(bigrams(present)) if g not in known]
+    return " ".join([*present, BOUNDARY, *pairs]) if pairs else tokens
+
+
+def bigrams(tokens: Sequence[str]) -> list[str]:
+    """Each pair of adjacent Chinese characters of a character section, joined (盗 窃 → 盗窃)."""
+    return [
+        a + b
+        for a, b in pairwise(tokens)
+        if len(a) == 1 and len(b) == 1 and _is_char_token(a) and _is_char_token(b)
+    ]
 
 
 @dataclass(frozen=True)
@@ -128,6 +155,13 @@ class Term:
     text: str
     phrase: tuple[str, ...]
     words: tuple[str, ...]
+    # The character pairs of the phrase: every match has them all, and a two-character phrase is exactly
+    # its one pair (see `exact_pair`).
+    grams: tuple[str, ...] = ()
+
+    @property
+    def exact_pair(self) -> bool:
+        return len(self.phrase) == 2 and len(self.grams) == 1
 
 
 def parse_query(query: str, segmenter: Segmenter | None = None, limit: int = 8) -> list[Term]:
@@ -139,7 +173,7 @@ def parse_query(query: str, segmenter: Segmenter | None = None, limit: int = 8) 
         if not phrase:
             continue
         words = tuple(w for w in segmenter.words(raw) if len(w) >= 2)
-        terms.append(Term(raw, phrase, words))
+        terms.append(Term(raw, phrase, words, tuple(dict.fromkeys(bigrams(phrase)))))
     return terms
 
 
@@ -156,6 +190,11 @@ def fts5_match(terms: Sequence[Term]) -> str:
     parts = []
     for term in terms:
         phrase = '"' + " ".join(t.replace('"', '""') for t in term.phrase) + '"'
+        if term.exact_pair:
+            phrase = _quote(term.grams[0])
+        elif term.grams:
+            # The pairs narrow the candidates cheaply; the phrase keeps the match exact.
+            phrase = "(" + " AND ".join([*map(_quote, term.grams), phrase]) + ")"
         extra = [_quote(w) for w in term.words]
         parts.append(f"({phrase} AND ({' OR '.join([phrase, *extra])}))" if extra else phrase)
     return " AND ".join(parts)
@@ -165,14 +204,23 @@ def _pg_lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _pg_term(term: Term) -> str:
+    if term.exact_pair:
+        return _pg_lexeme(term.grams[0])
+    phrase = "(" + " <-> ".join(_pg_lexeme(t) for t in term.phrase) + ")"
+    # The pairs first: an AND stops at the first operand that fails, before the costly phrase check.
+    return "(" + " & ".join([*map(_pg_lexeme, term.grams), phrase]) + ")"
+
+
 def tsquery(terms: Sequence[Term]) -> str:
-    """The PostgreSQL `to_tsquery('simple', …)` text: each term a `<->` phrase, all ANDed."""
-    return " & ".join("(" + " <-> ".join(_pg_lexeme(t) for t in term.phrase) + ")" for term in terms)
+    """The PostgreSQL `to_tsquery('simple', …)` text: each term its character pairs and its `<->`
+    phrase (a two-character term: its pair alone), all ANDed."""
+    return " & ".join(_pg_term(term) for term in terms)
 
 
 def rank_tsquery(terms: Sequence[Term]) -> str:
     """For ts_rank_cd: the words of the terms, ORed (ranking only, never matching); a term without a word
     of two characters or more ranks by its phrase."""
     lexemes = [_pg_lexeme(w) for term in terms for w in term.words]
-    lexemes += [" <-> ".join(_pg_lexeme(t) for t in term.phrase) for term in terms if not term.words]
+    lexemes += [_pg_term(term) for term in terms if not term.words]
     return " | ".join(f"({x})" for x in lexemes)

@@ -56,6 +56,30 @@ class MonthlyCount(models.Model):
         return f"{self.month:%Y-%m} {self.station_id} {self.metric}:{self.key}={self.count}"
 
 
+class YearlyCount(models.Model):
+    """The same rollup summed per calendar year (`year` is 1 January): a year's dashboard reads one row per
+    station × township × figure × key instead of twelve. Rewritten from MonthlyCount whenever a month of
+    the year changes (so it is always the sum of its months, and they of their days)."""
+
+    year = models.DateField()
+    station = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    township = models.CharField(max_length=12)
+    metric = models.CharField(max_length=24)
+    key = models.CharField(max_length=32)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "year", "station", "township", "key"], name="stats_yearlycount_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "station"], name="stats_yearlycount_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year:%Y} {self.station_id} {self.metric}:{self.key}={self.count}"
+
+
 class SurveyRound(models.Model):
     """One round of the 平安三率 survey (安全感、满意度、知晓率测评) in one township."""
 

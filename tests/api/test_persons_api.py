@@ -224,7 +224,7 @@ def test_duplicate_id_number_is_409_naming_the_existing_person(
     body = response.json()
     assert body["existing_id"] == pingchuan_person.pk
     assert body["errors"] == {"id_number": "该身份证号码已登记"}
-    assert Person.objects.filter(id_number=pingchuan_person.id_number).count() == 1
+    assert Person.objects.by_id_number(pingchuan_person.id_number).count() == 1
 
 
 def test_update_with_a_stale_version_is_409(officer: Api) -> None:

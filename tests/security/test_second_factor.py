@@ -74,6 +74,7 @@ def test_production_defaults_to_enforced() -> None:
 
     env = {**os.environ, "JINGWU_MODE": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a"}
     env["DATABASE_URL"] = "sqlite:////tmp/unused.sqlite3"
+    env["JINGWU_DATA_KEYS"] = env["JINGWU_INDEX_KEYS"] = "k1:" + "A" * 43 + "="  # 32 zero bytes
     env.pop("JINGWU_OTP_ENFORCED", None)
     out = subprocess.run(
         [

@@ -51,7 +51,7 @@ def id_number(order: int) -> str:
 
 def person(actor, name: str, order: int) -> Person:
     """The registered person with that ID number, registered now if new."""
-    existing = Person.objects.filter(id_number=id_number(order)).first()
+    existing = Person.objects.by_id_number(id_number(order)).first()
     return existing or person_create(
         actor=actor, name=name, id_number=id_number(order), address="武平县桃溪镇桃溪村12号"
     )

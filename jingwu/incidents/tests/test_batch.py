@@ -49,7 +49,7 @@ def test_a_batch_creates_every_valid_call_with_its_timeline_and_one_audit_entry(
             "area": incident.area,
             "kind": "traffic",
         }
-    assert Person.objects.get(phone="13905970001").name == "钟某"
+    assert Person.objects.by_phone("13905970001").get().name == "钟某"
     entry = AuditEntry.objects.filter(action="incident.create_batch").latest("seq")
     assert entry.changes["ids"] == [first.pk, second.pk]
 
@@ -101,7 +101,7 @@ def test_callers_are_found_in_the_registry_and_registered_once(dispatcher) -> No
     )
     assert results[0].incident.caller == known
     assert results[1].incident.caller == results[2].incident.caller
-    assert Person.objects.filter(phone="13905979999").count() == 1
+    assert Person.objects.by_phone("13905979999").count() == 1
 
 
 def test_limits_and_permissions(dispatcher, user_of) -> None:

@@ -185,10 +185,10 @@ def test_caller_known_by_id_number_is_linked(dispatcher) -> None:
 
 
 def test_unknown_caller_is_registered(dispatcher) -> None:
-    assert not Person.objects.filter(phone=NEW_PHONE).exists()
+    assert not Person.objects.by_phone(NEW_PHONE).exists()
     first17 = "35082419850612123"
     id_number = first17 + check_digit(first17)
-    assert not Person.objects.filter(id_number=id_number).exists()
+    assert not Person.objects.by_id_number(id_number).exists()
     incident = record(
         dispatcher, caller_name="钟某", caller_phone="139 0597 0123", caller_id_number=id_number
     )

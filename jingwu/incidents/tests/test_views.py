@@ -222,7 +222,7 @@ def test_duplicates_endpoint_hides_incidents_outside_the_scope(dispatcher) -> No
 
 
 def test_detail_shows_the_timeline_and_the_masked_phone(dispatcher) -> None:
-    assert not Person.objects.filter(phone=PHONE).exists()
+    assert not Person.objects.by_phone(PHONE).exists()
     incident = record(dispatcher, received_at=minutes_ago(10), caller_name="钟桂兰", caller_phone=PHONE)
     response = client_for("officer").get(detail_url(incident))
     assert response.status_code == 200

@@ -134,7 +134,7 @@ def test_duplicate_with_differently_cased_x_is_a_conflict(officer, first, second
     with pytest.raises(Conflict) as exc:
         person_create(actor=officer, name="李四", id_number=spell[second])
     assert exc.value.existing_id == existing.pk
-    assert Person.objects.filter(id_number=MALE_ID_LOWER_X.upper()).count() == 1
+    assert Person.objects.by_id_number(MALE_ID_LOWER_X.upper()).count() == 1
 
 
 def test_create_is_audited_without_the_full_id_number(officer, taoxi_person):

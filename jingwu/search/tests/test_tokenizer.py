@@ -8,7 +8,16 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jingwu.search.tokenizer import BOUNDARY, Segmenter, char_tokens, fts5_match, index_tokens, parse_query
+from jingwu.search.tokenizer import (
+    BOUNDARY,
+    Segmenter,
+    char_tokens,
+    fts5_match,
+    index_tokens,
+    parse_query,
+    tsquery,
+    with_pairs,
+)
 
 SEGMENTER = Segmenter(["桃溪镇", "湘店", "盗窃"])
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E40)
@@ -73,3 +82,23 @@ def test_tokens_never_cross_punctuation_and_words_follow_the_characters():
     indexed = index_tokens(["桃溪镇村民", "被盗窃"], SEGMENTER).split()
     assert indexed[:6] == ["桃", "溪", "镇", "村", "民", BOUNDARY]
     assert "桃溪镇" in indexed and "盗窃" in indexed
+
+
+def test_character_pairs_make_a_two_character_term_one_token_without_changing_matches():
+    indexed = index_tokens(["民警在湘店处警"], SEGMENTER).split()
+    assert "民警" in indexed and "店处" in indexed  # every adjacent pair, words or not
+    assert tsquery(parse_query("民警", SEGMENTER)) == "'民警'"
+    assert tsquery(parse_query("电动车", SEGMENTER)) == "('电动' & '动车' & ('电' <-> '动' <-> '车'))"
+    # Pairs never join across punctuation, fields or a Latin run; a three-character term stays a phrase.
+    db = fts(["民，警察", "电动 车", "电动车", "动车电动"])
+    assert matches(db, "民警") == set()
+    assert matches(db, "电动车") == {2}
+    assert matches(db, "动车") == {2, 3}
+
+
+def test_entries_indexed_before_pairs_get_them_from_their_stored_tokens():
+    old = "盗 窃 qqjwsep 电 动 车 qqjwsep 电动车"  # the tokens the earlier tokenizer stored
+    updated = with_pairs(old)
+    assert updated.split()[: len(old.split())] == old.split()
+    assert {"盗窃", "电动", "动车"} <= set(updated.split()) and "窃电" not in updated.split()
+    assert with_pairs(updated) == updated

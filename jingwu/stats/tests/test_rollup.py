@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from jingwu.incidents.models import Incident
 from jingwu.stats import rollup
-from jingwu.stats.models import DailyCount, MonthlyCount
+from jingwu.stats.models import DailyCount, MonthlyCount, YearlyCount
 from jingwu.stats.tests.conftest import PINGCHUAN_VILLAGE, TAOXI_VILLAGE, at, case, dispute, incident
 
 pytestmark = pytest.mark.django_db
@@ -152,4 +152,86 @@ def test_rollups_match_a_direct_count_after_random_writes(committed, ops):
             }
         )
         assert months == by_month
+        # The years are the sums of their months.
+        by_year: Counter = Counter()
+        for (month, station, town, key), n in months.items():
+            by_year[(month.replace(month=1), station, town, key)] += n
+        years = Counter(
+            {
+                (r.year, r.station_id, r.township, r.key): r.count
+                for r in YearlyCount.objects.filter(metric="incident")
+            }
+        )
+        assert years == by_year
         raise _Rollback
+
+
+def levels() -> tuple[Counter, Counter]:
+    """(MonthlyCount, YearlyCount) rows as counters."""
+    months = Counter(
+        {(r.month, r.station_id, r.township, r.metric, r.key): r.count for r in MonthlyCount.objects.all()}
+    )
+    years = Counter(
+        {(r.year, r.station_id, r.township, r.metric, r.key): r.count for r in YearlyCount.objects.all()}
+    )
+    return months, years
+
+
+def test_the_yearly_level_follows_writes_and_equals_a_rebuild(committed):
+    with committed():
+        first = incident(received=at("2025-12-31 23:30"))  # 2025 in Beijing time, 2025 in UTC too
+        incident(received=at("2026-01-01 00:10"))  # 2026, though still 2025-12-31 in UTC
+        case(filed=at("2025-03-03 10:00"), closed=at("2026-02-01 10:00"))
+    years = {(r.year, r.metric, r.key): r.count for r in YearlyCount.objects.all()}
+    assert years[(date(2025, 1, 1), "incident", "criminal")] == 1
+    assert years[(date(2026, 1, 1), "incident", "criminal")] == 1
+    assert years[(date(2025, 1, 1), "case_filed", "criminal")] == 1
+    assert years[(date(2026, 1, 1), "case_cleared", "criminal")] == 1
+    # Moving the incident into the next year moves its count out of 2025's row (the old slice is redone).
+    with committed():
+        first.received_at = at("2026-03-01 09:00")
+        first.save()
+    assert not YearlyCount.objects.filter(year=date(2025, 1, 1), metric="incident").exists()
+    assert YearlyCount.objects.get(year=date(2026, 1, 1), metric="incident", key="criminal").count == 2
+    kept = levels()
+    rollup.rebuild_months()
+    assert levels() == kept
+
+
+def test_sums_over_years_months_and_days_equal_the_daily_rows(committed):
+    from jingwu.org.models import User
+    from jingwu.stats import periods, scope, selectors
+
+    with committed():
+        for when in (
+            "2024-11-14 10:00",
+            "2024-11-15 10:00",
+            "2024-12-31 23:00",
+            "2025-06-01 08:00",
+            "2025-12-31 23:59",
+            "2026-01-01 00:01",
+            "2026-02-10 12:00",
+            "2026-02-11 12:00",
+        ):
+            incident(received=at(when))
+    leader = User.objects.get(username="leader")
+    selection = scope.resolve(leader, "all")
+    # 2024-11-15 … 2026-02-10: days of November, whole December, the year 2025, January, days of February.
+    period = periods.custom(date(2024, 11, 15), date(2026, 2, 10))
+    assert [level for level, *_ in selectors._levels(period.first, period.last)] == [
+        "year",
+        "month",
+        "day",
+        "month",
+        "day",
+    ]
+    summed = sum(r["n"] for r in selectors._sums(selection, period, ("metric",), ("incident",)))
+    direct = sum(
+        r.count
+        for r in DailyCount.objects.filter(metric="incident", day__gte=period.first, day__lte=period.last)
+    )
+    assert summed == direct == 6
+    board = selectors.dashboard(actor=leader, period=period, selection=selection)
+    assert board.incidents.current == 6
+    assert sum(t["count"] for t in board.townships) == 6
+    assert sum(map(sum, board.heatmap)) == 6
