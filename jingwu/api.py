@@ -47,7 +47,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "detail": {"type": "string", "minLength": 1, "description": "中文说明"},
         "errors": {"type": "object", "additionalProperties": {"type": "string"}},
-        "existing_id": {"type": "integer", "description": "409 重复时已有记录的编号"},
+        "existing_id": {"type": ["integer", "null"], "description": "409 重复时已有记录的编号"},
     },
     "required": ["detail", "errors"],
 }

@@ -142,7 +142,7 @@ class CaseQuery(Schema):
     mine: bool = False
     review_queue: bool = False
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # beyond 64-bit SQL integers: a 500
 
 
 class CaseOut(Schema):
@@ -650,7 +650,7 @@ class DossierOut(Schema):
 class DossierQuery(Schema):
     state: str = Field("all", description="unreceived 待签收 / pending 待审查 / decided 已审查 / all")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # beyond 64-bit SQL integers: a 500
 
 
 class DossierPage(Schema):

@@ -9,7 +9,7 @@ refusals come out through jingwu/api.py's handlers (400, 403, 404, 409).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -50,7 +50,7 @@ class EnterpriseQuery(Schema):
     status: str = ""
     mine: bool = False
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # beyond 64-bit SQL integers: a 500
 
 
 class VisitIn(Schema):
@@ -78,10 +78,14 @@ class LinkIn(Schema):
     note: str = ""
 
 
+# An id beyond 64-bit SQL integers made the database driver fail (a 500, found by schemathesis).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class TargetingIn(Schema):
-    park_ids: list[int] = []
+    park_ids: list[Id] = []
     industries: list[str] = []
-    township_ids: list[int] = []
+    township_ids: list[Id] = []
 
     def targeting(self) -> Targeting:
         return Targeting(

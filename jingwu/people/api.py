@@ -19,7 +19,7 @@ router = Router(tags=["人员"])
 MAX_PAGE = 100
 
 
-class UnitRef(Schema):
+class PersonUnitRef(Schema):
     code: str
     name: str
 
@@ -34,7 +34,7 @@ class PersonOut(Schema):
     phone: str
     address: str
     masked: bool
-    unit: UnitRef
+    unit: PersonUnitRef
     version: int
     created_at: datetime
     updated_at: datetime
@@ -75,7 +75,7 @@ class PersonUpdateIn(PersonIn):
 class PersonQuery(Schema):
     q: str = ""
     limit: int = Field(20, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # beyond 64-bit SQL integers: a 500
 
 
 def _masked(person: Person, *, detail: bool = False) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class NoticeQuery(Schema):
     overdue: bool = False
     case_id: int | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # beyond 64-bit SQL integers: a 500
 
 
 class NoticeEntryOut(Schema):
