@@ -195,44 +195,36 @@ def _lock_station_year(family: str, station_id: int, year: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
+def _resum(family: str, station_id: int, level: Any, period: str, first: date, source: Any, by: str) -> None:
+    """Rewrite one station's `level` row set for the period starting `first` from the `source` rows
+    (keyed by `by`) that fall inside it."""
+    metrics = FAMILIES[family]
+    after = (
+        (first + timedelta(days=32)).replace(day=1)
+        if period == "month"
+        else first.replace(year=first.year + 1)
+    )
+    level.objects.filter(metric__in=metrics, station_id=station_id, **{period: first}).delete()
+    rows = source.objects.filter(
+        metric__in=metrics, station_id=station_id, **{f"{by}__gte": first, f"{by}__lt": after}
+    )
+    level.objects.bulk_create(
+        level(
+            **{period: first},
+            station_id=station_id,
+            township=r["township"],
+            metric=r["metric"],
+            key=r["key"],
+            count=r["n"],
+        )
+        for r in rows.values("township", "metric", "key").annotate(n=Sum("count")).order_by()
+    )
+
+
 def _refresh_month(family: str, station_id: int, month: date) -> None:
     """Rewrite one station's month of a family from its days, then the year from its months."""
-    metrics = FAMILIES[family]
-    MonthlyCount.objects.filter(metric__in=metrics, station_id=station_id, month=month).delete()
-    after = (month + timedelta(days=32)).replace(day=1)
-    days = DailyCount.objects.filter(metric__in=metrics, station_id=station_id, day__gte=month, day__lt=after)
-    MonthlyCount.objects.bulk_create(
-        MonthlyCount(
-            month=month,
-            station_id=station_id,
-            township=r["township"],
-            metric=r["metric"],
-            key=r["key"],
-            count=r["n"],
-        )
-        for r in days.values("township", "metric", "key").annotate(n=Sum("count")).order_by()
-    )
-    _refresh_year(family, station_id, month.replace(month=1))
-
-
-def _refresh_year(family: str, station_id: int, year: date) -> None:
-    """Rewrite one station's year of a family from its (already rewritten) months."""
-    metrics = FAMILIES[family]
-    YearlyCount.objects.filter(metric__in=metrics, station_id=station_id, year=year).delete()
-    months = MonthlyCount.objects.filter(
-        metric__in=metrics, station_id=station_id, month__gte=year, month__lt=year.replace(year=year.year + 1)
-    )
-    YearlyCount.objects.bulk_create(
-        YearlyCount(
-            year=year,
-            station_id=station_id,
-            township=r["township"],
-            metric=r["metric"],
-            key=r["key"],
-            count=r["n"],
-        )
-        for r in months.values("township", "metric", "key").annotate(n=Sum("count")).order_by()
-    )
+    _resum(family, station_id, MonthlyCount, "month", month, DailyCount, "day")
+    _resum(family, station_id, YearlyCount, "year", month.replace(month=1), MonthlyCount, "month")
 
 
 # One INSERT … SELECT per level: the database sums millions of rows far faster than Python would.
