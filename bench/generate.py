@@ -1663,6 +1663,11 @@ def generate(
 
     began = time.perf_counter()
     say(f"generate: {size:,} incidents, seed {seed}, {years} year(s) to {today}, {counties} county(ies)")
+    # PostgreSQL's sequences ignore rollbacks: start every one at its table's maximum id, so the same
+    # seed on the same data writes the same ids (rows without an explicit id take theirs from a sequence).
+    from django.apps import apps
+
+    _reset_sequences(list(apps.get_models()))
     prepare()
     bureau = _bureau(counties)
     say(f"  {len(bureau.places)} villages, {len(bureau.case_team)} stations")

@@ -13,7 +13,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from bench.generate import digest, generate
 from jingwu.incidents.taxonomy import taxonomy
@@ -55,10 +55,6 @@ def _incidents():
     return Incident.objects.order_by("pk")
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason="known defect, open in issue 11: on PostgreSQL two runs in one test database differ",
-)
 def test_same_seed_gives_identical_rows(db):
     first = _generate_digest(SEED)
     assert first == _generate_digest(SEED) != ""
