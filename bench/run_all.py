@@ -101,7 +101,7 @@ MODULES: dict[str, Module] = {
     ),
     "bench_import": Module(
         {"small": ["--size", "20000"], "default": ["--size", "100000"], "large": ["--size", "1000000"]},
-        {"small": 240, "default": 150, "large": 1800},
+        {"small": 240, "default": 240, "large": 1800},
         timeout_flag=True,
     ),
     "bench_partitions": Module(
@@ -127,7 +127,11 @@ MODULES: dict[str, Module] = {
         {"small": 300, "default": 180, "large": 3600},
     ),
     "bench_search": Module(
-        {"small": ["--size", "10000"], "default": ["--size", "100000"], "large": ["--size", "1000000"]},
+        {
+            "small": ["--size", "10000"],
+            "default": ["--size", "100000", "--workers", "2"],
+            "large": ["--size", "1000000", "--workers", "2"],
+        },
         {"small": 300, "default": 180, "large": 3600},
     ),
 }

@@ -394,6 +394,7 @@ def _deliberation(meeting: Deliberation) -> dict[str, Any]:
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """The case as its page shows it, read (and audited) through the selector."""
     case = selectors.case_get(actor=request.auth, case_id=case_id)
+    parties = list(case.parties.select_related("person"))
     out = _case(case)
     out.update(
         facts=case.facts,
@@ -401,21 +402,12 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
         transfer_agency=case.transfer_agency,
         decision_reason=case.decision_reason,
         officers=[_user(u) for u in case.officers.order_by("username")],
-        parties=[_party(p) for p in case.parties.select_related("person")],
+        parties=[_party(p) for p in parties],
         measures=[_measure(m) for m in case.measures.all()],
         approvals=[_approval(a, case.status) for a in case.approvals.select_related("submitted_by")],
         deliberations=[_deliberation(d) for d in case.deliberations.select_related("chair")],
-        timeline=selectors.case_timeline(case),
-        available_transitions=[
-            {
-                "name": t.name,
-                "label": t.label,
-                "target": t.target,
-                "approvals": list(t.approvals),
-                "requires": list(t.requires),
-            }
-            for t in selectors.available_transitions(actor=request.auth, case=case)
-        ],
+        timeline=selectors.case_timeline(case, parties),
+        available_transitions=_transitions(request, case),
     )
     return out
 
@@ -424,10 +416,45 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 # cases
 
 
+def _accepted(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The answer to 受案: the page's data of the case just written, from the case in hand. Not the audited
+    re-read of _detail: the case.accept entry records this write, and a case accepted a moment ago has no
+    officers, measures, approvals or deliberations yet. Three reads: parties, legal events, history."""
+    parties = list(case.parties.select_related("person"))
+    out = _case(case)
+    out.update(
+        facts=case.facts,
+        incident_id=case.incident_id,
+        transfer_agency=case.transfer_agency,
+        decision_reason=case.decision_reason,
+        officers=[],
+        parties=[_party(p) for p in parties],
+        measures=[],
+        approvals=[],
+        deliberations=[],
+        timeline=selectors.case_timeline(case, parties),
+        available_transitions=_transitions(request, case),
+    )
+    return out
+
+
+def _transitions(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": t.name,
+            "label": t.label,
+            "target": t.target,
+            "approvals": list(t.approvals),
+            "requires": list(t.requires),
+        }
+        for t in selectors.available_transitions(actor=request.auth, case=case)
+    ]
+
+
 @router.post("", response={201: CaseDetailOut}, summary="受案登记（进入统一审查队列）")
 def accept_case(request: HttpRequest, payload: CaseIn) -> Status:
     case = services.case_accept(actor=request.auth, **payload.model_dump())
-    return Status(201, _detail(request, case.pk))
+    return Status(201, _accepted(request, case))
 
 
 @router.get("", response=CasePage, summary="案件列表（按权限范围）")

@@ -12,7 +12,7 @@ from jingwu.access.policy import has_capability, visible_to
 from jingwu.access.roles import APPROVER_ROLES
 from jingwu.audit.services import audit_record
 from jingwu.cases.choices import ApprovalStatus, CaseKind
-from jingwu.cases.models import Approval, Case
+from jingwu.cases.models import Approval, Case, CaseParty
 from jingwu.cases.services import SCOPE_FIELDS, procurator_only, visible_case
 from jingwu.cases.workflow import Transition, workflow
 from jingwu.timeline.models import LegalEvent
@@ -61,17 +61,20 @@ def case_get(*, actor: Any, case_id: int) -> Case:
     return case
 
 
-def case_timeline(case: Case) -> list[dict[str, Any]]:
-    """Legal events and the history lines of a case, in time order."""
+def case_timeline(case: Case, parties: list[CaseParty] | None = None) -> list[dict[str, Any]]:
+    """Legal events and the history lines of a case, in time order (`parties`: the case's parties with
+    their persons, when the caller has them already)."""
     names = vocabulary()
-    parties = {party.key: party.person.name for party in case.parties.select_related("person")}
+    if parties is None:
+        parties = list(case.parties.select_related("person"))
+    names_of = {party.key: party.person.name for party in parties}
     rows: list[dict[str, Any]] = [
         {
             "at": e.at,
             "kind": "event",
             "code": e.code,
             "text": names[e.code].name_zh,
-            "person": parties.get(e.person, ""),
+            "person": names_of.get(e.person, ""),
             "actor": e.recorded_by.full_name if e.recorded_by else "",
         }
         for e in LegalEvent.objects.filter(subject_type="case", subject_id=case.pk).select_related(

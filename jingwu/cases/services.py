@@ -8,10 +8,12 @@ transaction opens, so that a refusal's audit entry is never rolled back.
 
 from __future__ import annotations
 
+import secrets
+import time
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
@@ -38,6 +40,7 @@ from jingwu.incidents.models import Incident
 from jingwu.org.choices import UnitKind
 from jingwu.org.models import Unit, User
 from jingwu.people.models import Person
+from jingwu.supervision.services import deadlines_refresh_in_transaction
 from jingwu.timeline.models import LegalEvent
 from jingwu.timeline.services import legal_event_record, vocabulary
 
@@ -110,8 +113,37 @@ def _events(
         )
 
 
+# Station -> reviewing unit, per process: every acceptance asks, the org chart changes a few times a year.
+# Cleared on any change of a unit or of what a joint station commands (jingwu.cases.apps); the TTL bounds
+# how long another process may answer from before such a change.
+ROUTING_TTL = 60.0
+_routing: dict[int, tuple[float, Unit]] = {}
+
+
+def routing_cache_clear(*args: Any, **kwargs: Any) -> None:
+    """Forget the cached station -> reviewing unit routes (a signal receiver: any arguments)."""
+    _routing.clear()
+
+
 def reviewing_unit_for(station: Unit) -> Unit:
     """统一审查: a joint station's case team reviews for its members; the bureau's center for the rest."""
+    if not _routing_cacheable():
+        return _reviewing_unit_of(station)
+    cached = _routing.get(station.pk)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    unit = _reviewing_unit_of(station)
+    _routing[station.pk] = (time.monotonic() + ROUTING_TTL, unit)
+    return unit
+
+
+def _routing_cacheable() -> bool:
+    # Inside a transaction the org chart read may be uncommitted (and later rolled back, which sends no
+    # signal): only a route read outside one is kept. case_accept asks before its transaction opens.
+    return not connection.in_atomic_block
+
+
+def _reviewing_unit_of(station: Unit) -> Unit:
     joint = station.commanded_by.filter(kind=UnitKind.JOINT_STATION, is_active=True).first()
     if joint is not None:
         team = joint.children.filter(kind=UnitKind.CASE_TEAM, is_active=True).first()
@@ -122,15 +154,26 @@ def reviewing_unit_for(station: Unit) -> Unit:
 
 def _next_number(unit: Unit, year: int) -> str:
     """Numbers come from a counter row updated in the caller's transaction: the row lock makes
-    concurrent acceptances wait, so no number is given twice (and a unique index guards it)."""
-    try:
-        with transaction.atomic():
-            CaseNumberCounter.objects.get_or_create(unit=unit, year=year)
-    except IntegrityError:
-        pass  # another transaction created the row first
-    CaseNumberCounter.objects.filter(unit=unit, year=year).update(last=F("last") + 1)
-    last = CaseNumberCounter.objects.get(unit=unit, year=year).last
-    return f"{unit.code.upper()}-{year}-{last:05d}"
+    concurrent acceptances wait, so no number is given twice (and a unique index guards it).
+
+    One statement in the common case (`UPDATE … RETURNING`); the year's first number creates the row
+    with an upsert, so that two first acceptances racing for it both get a number."""
+    quote = connection.ops.quote_name
+    table, last, year_ = quote(CaseNumberCounter._meta.db_table), quote("last"), quote("year")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + 1 WHERE unit_id = %s AND {year_} = %s RETURNING {last}",
+            [unit.pk, year],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {table} (unit_id, {year_}, {last}) VALUES (%s, %s, 1) ON CONFLICT (unit_id, "
+                f"{year_}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+                [unit.pk, year],
+            )
+            row = cursor.fetchone()
+    return f"{unit.code.upper()}-{year}-{row[0]:05d}"
 
 
 def _offence(code: str, kind: str) -> str:
@@ -207,7 +250,7 @@ def case_accept(
     reviewing = reviewing_unit_for(station)
     with transaction.atomic():
         case = Case.objects.create(
-            number=_next_number(reviewing, timezone.localtime(accepted).year),
+            number=f"~{secrets.token_hex(8)}",  # provisional, replaced before the commit (see below)
             kind=kind,
             title=title,
             facts=facts,
@@ -241,6 +284,13 @@ def case_accept(
         if not converted:
             raise Conflict("该警情已转为案件")
         _log(case, actor, f"受案，进入{reviewing.name}审查队列", accepted)
+        # The new case's deadlines in this transaction: one commit fewer than a refresh after it.
+        deadlines_refresh_in_transaction(subject_type="case", subject_id=case.pk)
+        # The number last: the counter's row lock serialises the acceptances of a reviewing unit, so it is
+        # held from here to the commit only, not across the writes above (measured: waits on that lock
+        # were most of the database's time under 8 concurrent acceptances).
+        case.number = _next_number(reviewing, timezone.localtime(accepted).year)
+        Case.objects.filter(pk=case.pk).update(number=case.number)
         audit_record(
             actor=actor,
             action="case.accept",
@@ -535,12 +585,6 @@ def measure_request(
         ).exists()
     ):
         raise Conflict("执行逮捕须先登记检察院批准逮捕决定")
-    if Measure.objects.filter(party=party, kind=kind, ended_at__isnull=True).exists():
-        raise Conflict(f"该当事人的{measure.label}尚未结束")
-    if case.approvals.filter(
-        subject=f"measure:{kind}", status=ApprovalStatus.PENDING, payload__party_id=party.pk
-    ).exists():
-        raise Conflict(f"对{party.person.name}的{measure.label}已在审批中")
     if started is not None and started < case.accepted_at:
         raise ServiceError("措施开始时间不能早于受案时间", {"started_at": "不能早于受案时间"})
     payload = {
@@ -550,6 +594,15 @@ def measure_request(
         "note": note.strip(),
     }
     with transaction.atomic():
+        # Under the case's row lock, as in case_request: of two requests racing at two app servers the
+        # second waits for the first's commit, then sees its measure or its pending approval.
+        case = _locked(case.pk)
+        if Measure.objects.filter(party=party, kind=kind, ended_at__isnull=True).exists():
+            raise Conflict(f"该当事人的{measure.label}尚未结束")
+        if case.approvals.filter(
+            subject=f"measure:{kind}", status=ApprovalStatus.PENDING, payload__party_id=party.pk
+        ).exists():
+            raise Conflict(f"对{party.person.name}的{measure.label}已在审批中")
         if measure.approvals:
             return _open_approval(
                 case,
@@ -560,7 +613,7 @@ def measure_request(
                 measure.approvals,
                 f"提请对{party.person.name}{measure.label}",
             )
-        return _start_measure(_locked(case.pk), actor, payload)
+        return _start_measure(case, actor, payload)
 
 
 def _start_measure(case: Case, actor: Any, payload: dict[str, Any]) -> Measure:
@@ -625,6 +678,8 @@ def party_event_record(
     approvals = workflow().event_approvals.get(code, ())
     with transaction.atomic():
         if approvals:
+            # Under the case's row lock (see measure_request): a racing second request sees the first's.
+            case = _locked(case.pk)
             if case.approvals.filter(
                 subject=f"event:{code}", status=ApprovalStatus.PENDING, payload__party_id=party.pk
             ).exists():

@@ -219,9 +219,34 @@ def _index_quietly(kind: str, object_id: int) -> None:
         logger.exception("search: indexing %s %s failed", kind, object_id)
 
 
+class _CommitBatch:
+    """The records already reindexed after one commit: the hooks of one transaction often name a record
+    twice (a case acceptance: its post_save and its audit entry), and one reindex after the commit reads
+    its final state already."""
+
+    def __init__(self) -> None:
+        self.done: set[tuple[str, int]] = set()
+        self.running = False
+
+
 def search_index_on_commit(*, kind: str, object_id: int) -> None:
-    """Index the record once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: _index_quietly(kind, object_id))
+    """Index the record once the current transaction commits (at once outside a transaction), once per
+    transaction however many hooks name it."""
+    connection = transaction.get_connection()
+    batch = getattr(connection, "search_commit_batch", None)
+    # A batch whose hooks have started running belongs to a committed transaction: start a new one. (A
+    # rolled-back transaction's batch never ran and has indexed nothing, so it may serve the next.)
+    if batch is None or batch.running:
+        batch = connection.search_commit_batch = _CommitBatch()
+
+    def index() -> None:
+        batch.running = True
+        # Every hook is registered, not only the first: a savepoint rolled back drops its own hooks.
+        if (kind, object_id) not in batch.done:
+            batch.done.add((kind, object_id))
+            _index_quietly(kind, object_id)
+
+    transaction.on_commit(index)
 
 
 def search_reindex(*, kinds: Iterable[str] = tuple(Kind.values), batch: int = 500) -> dict[str, int]:

@@ -182,11 +182,9 @@ def _quote(token: str) -> str:
 
 
 def fts5_match(terms: Sequence[Term]) -> str:
-    """The FTS5 MATCH expression: every term's character phrase must match; its words add score.
-
-    `"盗 窃" AND ("盗 窃" OR "盗窃")`: the second part matches wherever the first does (a word occurs only
-    where its characters do), so the match set is that of the phrases alone.
-    """
+    """The FTS5 MATCH expression: every term's character phrase must match (a two-character term: its
+    pair; a longer one: its pairs AND its phrase). Words play no part: SQLite ranks in Python
+    (`relevance`), and each extra operand is one more doclist FTS5 walks for every query."""
     parts = []
     for term in terms:
         phrase = '"' + " ".join(t.replace('"', '""') for t in term.phrase) + '"'
@@ -195,8 +193,7 @@ def fts5_match(terms: Sequence[Term]) -> str:
         elif term.grams:
             # The pairs narrow the candidates cheaply; the phrase keeps the match exact.
             phrase = "(" + " AND ".join([*map(_quote, term.grams), phrase]) + ")"
-        extra = [_quote(w) for w in term.words]
-        parts.append(f"({phrase} AND ({' OR '.join([phrase, *extra])}))" if extra else phrase)
+        parts.append(phrase)
     return " AND ".join(parts)
 
 
@@ -224,3 +221,20 @@ def rank_tsquery(terms: Sequence[Term]) -> str:
     lexemes = [_pg_lexeme(w) for term in terms for w in term.words]
     lexemes += [_pg_term(term) for term in terms if not term.words]
     return " | ".join(f"({x})" for x in lexemes)
+
+
+def relevance(
+    tokens: str, terms: Sequence[Term], average_length: float, k1: float = 1.2, b: float = 0.75
+) -> float:
+    """How well an entry's stored tokens match the query (SQLite's ranking): per term, BM25's
+    term-frequency part for the occurrences of its phrase (saturating in the count, normalised by the
+    entry's length against `average_length`). No idf, as ts_rank_cd on PostgreSQL has none: it would
+    need every match in the whole index counted."""
+    padded = f" {tokens} "
+    norm = k1 * (1.0 - b + b * (tokens.count(" ") + 1) / max(average_length, 1.0))
+    score = 0.0
+    for term in terms:
+        # The stored words and pairs are distinct, so the count comes from the character section.
+        tf = padded.count(" " + " ".join(term.phrase) + " ")
+        score += tf * (k1 + 1.0) / (tf + norm)
+    return score

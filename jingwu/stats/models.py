@@ -80,6 +80,23 @@ class YearlyCount(models.Model):
         return f"{self.year:%Y} {self.station_id} {self.metric}:{self.key}={self.count}"
 
 
+class RollupStamp(models.Model):
+    """A token (汇总版本) that changes whenever one station's rollup rows of one calendar year change: the
+    dashboard keys its cached figures with the tokens of the station-years they read, so a late write to
+    a closed month or year makes the next reader recompute, in every process. No row: the station has
+    no rollup rows that year (an empty slice reads the same whenever it is read)."""
+
+    station = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "year"], name="stats_rollupstamp_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.station_id} {self.token}"
+
+
 class SurveyRound(models.Model):
     """One round of the 平安三率 survey (安全感、满意度、知晓率测评) in one township."""
 

@@ -6,11 +6,15 @@ A write to an incident, case or dispute refreshes the slices it counted in befor
 once the transaction commits, by recounting that slice from the raw records (delete + insert of a few
 rows). So the rollups are always a pure function of the raw tables, and `stats_rollup_rebuild` (the same
 counting over everything) gives the same rows — the consistency tests check exactly that.
+
+Every rewrite also gives the station-years it touched a new RollupStamp token, in the same transaction:
+the dashboard's cache (stats.selectors) is keyed by those tokens, so no cached figure outlives its rows.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -20,7 +24,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 
-from jingwu.stats.models import DailyCount, MonthlyCount, YearlyCount
+from jingwu.stats.models import DailyCount, MonthlyCount, RollupStamp, YearlyCount
 
 TZ = ZoneInfo("Asia/Shanghai")
 # The longest response time a histogram keeps apart; longer ones count in this last bucket (minutes).
@@ -177,6 +181,7 @@ def refresh_slices(slices: Iterable[Slice]) -> int:
                     ).delete()
                     rows = DailyCount.objects.bulk_create(_rows(count_slice(family, station_id, day)))
                     _refresh_month(family, station_id, day.replace(day=1))
+                    stamp([(station_id, day.year)])
                 written += len(rows)
                 break
             except IntegrityError:
@@ -193,6 +198,24 @@ def _lock_station_year(family: str, station_id: int, year: int) -> None:
         key = f"stats-rollup:{family}:{station_id}:{year}"
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def stamp(station_years: Iterable[tuple[int, int]]) -> None:
+    """A new token for each (station, year) whose rollup rows changed (inside the writing transaction)."""
+    token = uuid.uuid4().hex
+    RollupStamp.objects.bulk_create(
+        [RollupStamp(station_id=s, year=y, token=token) for s, y in sorted(set(station_years))],
+        update_conflicts=True,
+        unique_fields=["station", "year"],
+        update_fields=["token"],
+    )
+
+
+def _restamp_all() -> None:
+    """After a rebuild: a new token for every station-year that has rows, none for the others."""
+    RollupStamp.objects.all().delete()
+    pairs = YearlyCount.objects.values_list("station_id", "year").distinct().order_by()
+    stamp((station_id, year.year) for station_id, year in pairs)
 
 
 def _resum(family: str, station_id: int, level: Any, period: str, first: date, source: Any, by: str) -> None:
@@ -267,6 +290,7 @@ def rebuild_months(batch: int = 5000) -> int:
                 source=MonthlyCount._meta.db_table,
             )
         )
+        _restamp_all()
     return MonthlyCount.objects.count()
 
 
@@ -305,6 +329,7 @@ def refresh_incident_range(*, station_ids: Iterable[int], first: date, last: dat
         (YearlyCount, "year", months, TruncYear("month")),
     )
     with transaction.atomic():
+        stamp((station, y) for station in stations for y in range(first.year, last.year + 1))
         DailyCount.objects.filter(**mine, day__gte=first, day__lte=last).delete()
         written = DailyCount.objects.bulk_create(_rows(counts), batch_size=batch)
         MonthlyCount.objects.filter(**mine, month__gte=month, month__lt=after).delete()

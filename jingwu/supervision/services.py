@@ -245,6 +245,8 @@ class _Refresh:
         self.done = False
 
     def __call__(self) -> None:
+        if self.done:  # refreshed already, inside the transaction (deadlines_refresh_in_transaction)
+            return
         self.done = True
         deadlines_refresh(subject_type=self.subject[0], subject_id=self.subject[1])
 
@@ -266,6 +268,31 @@ def deadlines_refresh_on_commit(*, subject_type: str, subject_id: int) -> None:
             return
     # robust: a failing refresh is logged and never undoes or fails the committed step itself.
     transaction.on_commit(_Refresh(subject_type, subject_id), robust=True)
+
+
+def deadlines_refresh_in_transaction(*, subject_type: str, subject_id: int) -> None:
+    """Refresh the subject's deadlines now, inside the caller's transaction, instead of in a transaction
+    (and a commit) of its own after it: for a write that records its last event of the subject and
+    commits at once (受案). The refreshes its events scheduled at this same savepoint level are dropped —
+    this one has seen them; one rolled back with this level is dropped with them. Events recorded later
+    schedule a new refresh. A failing refresh is logged and rolled back to its savepoint, and the one
+    after the commit stays scheduled, as before."""
+    subject, savepoints = (subject_type, subject_id), set(connection.savepoint_ids)
+    pending = [
+        scheduled
+        for sids, scheduled, *_ in getattr(connection, "run_on_commit", ())
+        if isinstance(scheduled, _Refresh)
+        and not scheduled.done
+        and (scheduled.subject, set(sids)) == (subject, savepoints)
+    ]
+    try:
+        deadlines_refresh(subject_type=subject_type, subject_id=subject_id)
+    except Exception:
+        logger.exception("deadline refresh of %s %s failed; retried after the commit", *subject)
+        deadlines_refresh_on_commit(subject_type=subject_type, subject_id=subject_id)
+        return
+    for scheduled in pending:
+        scheduled.done = True
 
 
 def legal_event_saved(sender: Any, instance: LegalEvent, raw: bool = False, **kwargs: Any) -> None:

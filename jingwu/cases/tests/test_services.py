@@ -20,6 +20,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jingwu.audit.models import AuditEntry, Outcome
@@ -941,3 +942,128 @@ def test_nobody_approves_a_request_of_their_own(users: Any) -> None:
         services.approval_decide(actor=users.chief, approval_id=request.pk, decision="approve")
     request.refresh_from_db()
     assert (request.status, request.waiting_for, request.history) == ("pending", "unit_chief", [])
+
+
+# --- races at the case's row lock, acceptance's own work ----------------------------------------------------
+
+
+def _first_commits_while_waiting(monkeypatch: pytest.MonkeyPatch, first: Any) -> list[Any]:
+    """The race of two app servers, in one connection: when the second request asks for the case's row
+    lock, the first request runs to its end, as if it had committed while the second waited for the lock.
+    Returns what the first request gave. (Its writes share the second's savepoint here, so the second's
+    refusal undoes them too: the tests check the refusal.)"""
+    real, given = services._locked, []
+
+    def locked(case_id: int) -> Case:
+        if not given:
+            given.append(None)
+            given[0] = first()
+        return real(case_id)
+
+    monkeypatch.setattr(services, "_locked", locked)
+    return given
+
+
+def test_racing_measure_requests_open_one_approval(users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second of two racing 刑事拘留 requests checks for the first's pending approval only once it
+    holds the case's row lock, and is refused (a check before the lock let both through: two detentions
+    of one person)."""
+    case = filed(users)
+    party = suspect(users.officer, case)
+
+    def request() -> Any:
+        return services.measure_request(
+            actor=users.officer, case_id=case.pk, party_id=party.pk, kind="criminal_detention"
+        )
+
+    given = _first_commits_while_waiting(monkeypatch, request)
+    with pytest.raises(Conflict, match="已在审批中"):
+        request()
+    assert isinstance(given[0], Approval) and given[0].subject == "measure:criminal_detention"
+
+
+def test_racing_party_event_requests_open_one_approval(users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for a gated party event (提请批准逮捕)."""
+    case = filed(users)
+    party = suspect(users.officer, case)
+
+    def request() -> Any:
+        return services.party_event_record(
+            actor=users.officer, case_id=case.pk, party_id=party.pk, code="arrest_request_submitted"
+        )
+
+    given = _first_commits_while_waiting(monkeypatch, request)
+    with pytest.raises(Conflict, match="已在审批中"):
+        request()
+    assert isinstance(given[0], Approval) and given[0].subject == "event:arrest_request_submitted"
+
+
+def test_a_started_measure_is_seen_under_the_lock(users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A measure without approval (传唤) started by a racing request: the second is refused."""
+    case = filed(users)
+    party = suspect(users.officer, case)
+
+    def request() -> Any:
+        return services.measure_request(
+            actor=users.officer, case_id=case.pk, party_id=party.pk, kind="summons"
+        )
+
+    given = _first_commits_while_waiting(monkeypatch, request)
+    with pytest.raises(Conflict, match="尚未结束"):
+        request()
+    assert isinstance(given[0], Measure)
+
+
+def test_numbers_start_a_year_and_count_on(users: Any) -> None:
+    """The year's first number creates the counter row; the next ones update it."""
+    unit = Unit.objects.get(code="wp-wb-aj")
+    assert not CaseNumberCounter.objects.filter(unit=unit, year=1998).exists()
+    numbers = [services._next_number(unit, 1998) for _ in range(3)]
+    assert numbers == ["WP-WB-AJ-1998-00001", "WP-WB-AJ-1998-00002", "WP-WB-AJ-1998-00003"]
+    assert CaseNumberCounter.objects.get(unit=unit, year=1998).last == 3
+
+
+def test_acceptance_derives_the_deadlines_in_its_own_transaction(
+    users: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The new case's deadlines are written before the acceptance commits (no refresh of its own after
+    the commit); a later event of the case is still refreshed after its commit."""
+    from jingwu.supervision.models import Deadline
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        case = accept(users.officer)
+        rules = set(
+            Deadline.objects.filter(subject_type="case", subject_id=case.pk).values_list("rule_id", "status")
+        )
+        assert rules, "no deadline derived from the acceptance's events"
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    assert not [q for q in queries.captured_queries if "supervision_deadline" in q["sql"]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(users.legal_officer, case, users.officer)
+        approval = services.case_request(actor=users.legal_officer, case_id=case.pk, transition="file")
+        approve_all(approval, users.chief)
+    assert (
+        set(Deadline.objects.filter(subject_type="case", subject_id=case.pk).values_list("rule_id", "status"))
+        != rules
+    )
+
+
+def test_routing_is_cached_outside_transactions_and_follows_the_org_chart(
+    users: Any, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    station = Unit.objects.get(code="wp-ps-350824105")
+    monkeypatch.setattr(services, "_routing_cacheable", lambda: True)
+    services.routing_cache_clear()
+    try:
+        first = services.reviewing_unit_for(station)
+        with django_assert_num_queries(0):
+            assert services.reviewing_unit_for(station) == first
+        # A station leaving its joint station is reviewed by the bureau's center from then on.
+        joint = station.commanded_by.get()
+        joint.commands.remove(station)
+        assert services.reviewing_unit_for(station).code == services.BUREAU_REVIEW_UNIT != first.code
+    finally:
+        services.routing_cache_clear()

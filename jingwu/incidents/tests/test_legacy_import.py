@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django_tasks_db.models import DBTaskResult
 
 from jingwu.audit.models import AuditEntry
 from jingwu.incidents.legacy_import import incidents_import
@@ -161,6 +162,24 @@ def test_a_rerun_loads_nothing_twice_and_a_changed_file_adds_only_its_new_rows(a
     assert len(set(first.incident_ids) | set(third.incident_ids)) == 4
 
 
+def test_rows_a_concurrent_writer_took_meanwhile_are_skipped_not_duplicated(admin, monkeypatch) -> None:
+    from jingwu.incidents import legacy_import
+
+    incidents_import(actor=admin, data=csv_bytes(GOOD[:2]), file_name="old.csv")
+    real = legacy_import._known_keys
+    calls: list[int] = []
+
+    def blind_first(keys: list[str]) -> set[str]:
+        calls.append(len(keys))  # the first look-up misses the rows "another import" just wrote
+        return set() if len(calls) == 1 else real(keys)
+
+    monkeypatch.setattr(legacy_import, "_known_keys", blind_first)
+    report = incidents_import(actor=admin, data=csv_bytes(GOOD), file_name="old.csv")
+    assert (report.loaded, report.already_imported, report.rejected) == (1, 2, [])
+    assert Incident.objects.filter(idempotency_key__startswith="import:LG2023-").count() == 3
+    assert [imported("LG2023-0003").pk] == report.incident_ids
+
+
 def test_a_dry_run_reports_and_writes_nothing(admin) -> None:
     before = (Incident.objects.count(), AuditEntry.objects.count(), Person.objects.count())
     report = incidents_import(actor=admin, data=csv_bytes(GOOD), file_name="old.csv", dry_run=True)
@@ -190,6 +209,52 @@ def test_rollups_and_search_find_the_imported_incidents(admin, user_of) -> None:
     assert [h.object_id for h in selectors.search(actor=leader, query="LG2023").hits if h.kind == "incident"]
     person_hits = selectors.search(actor=leader, query="钟旧档").hits
     assert theft.caller_id in [h.object_id for h in person_hits if h.kind == "person"]
+
+
+def test_a_background_index_job_makes_the_import_searchable_while_the_dashboard_counts_at_once(
+    admin, user_of
+) -> None:
+    from jingwu.incidents.legacy_import import import_index_task
+
+    report = incidents_import(
+        actor=admin, data=csv_bytes(GOOD), file_name="old.csv", index_in_background=True
+    )
+    theft = imported("LG2023-0001")
+    counted = DailyCount.objects.filter(metric="incident", day=date(2023, 3, 5), station_id=theft.station_id)
+    assert sum(counted.values_list("count", flat=True)) == 1  # the rollups do not wait for the job
+    leader = user_of("leader")
+    assert selectors.search(actor=leader, query="绿源 电动车").hits == []
+    job = DBTaskResult.objects.get(pk=report.index_job_id)
+    assert job.task_path == "jingwu.incidents.legacy_import.import_index_task"
+    stored = job.args_kwargs
+    assert import_index_task.call(*stored["args"], **stored["kwargs"]) == 3 + report.callers_registered
+    assert [h.object_id for h in selectors.search(actor=leader, query="绿源 电动车").hits] == [theft.pk]
+    assert theft.caller_id in [h.object_id for h in selectors.search(actor=leader, query="钟旧档").hits]
+
+
+def test_callers_are_matched_by_id_number_then_phone_within_the_file_and_the_registry(admin) -> None:
+    known = Person.objects.create(name="钟老户", phone="13905970303", unit=admin.unit, created_by=admin)
+    rows = [
+        ["C-1", "2023-03-05 10:00", "钟旧档", "13905970404", "350824198001010018", "桃溪镇", "", "盗窃", "一",
+         "", ""],
+        ["C-2", "2023-03-05 11:00", "钟旧档", "13905970404", "", "桃溪镇", "", "盗窃", "二", "", ""],
+        ["C-3", "2023-03-05 12:00", "钟旧档", "13905970505", "350824198001010018", "桃溪镇", "", "盗窃", "三",
+         "", ""],
+        ["C-4", "2023-03-05 13:00", "某人", "13905970303", "", "桃溪镇", "", "盗窃", "四", "", ""],
+        ["C-5", "2023-03-05 14:00", "王匿", "", "", "桃溪镇", "", "盗窃", "五", "", ""],
+        ["C-6", "2023-03-05 15:00", "王匿", "", "", "桃溪镇", "", "盗窃", "六", "", ""],
+        ["C-7", "2023-03-05 16:00", "", "", "", "桃溪镇", "", "盗窃", "七", "", ""],
+    ]  # fmt: skip
+    report = incidents_import(actor=admin, data=csv_bytes(rows), file_name="callers.csv")
+    callers = {n: imported(n).caller_id for n in ("C-1", "C-2", "C-3", "C-4", "C-5", "C-6", "C-7")}
+    assert callers["C-1"] == callers["C-2"] == callers["C-3"]  # phone of a new person; the same ID
+    assert callers["C-4"] == known.pk  # a person already in the registry, found by phone
+    assert callers["C-5"] != callers["C-6"] and callers["C-7"] is None  # a name alone identifies nobody
+    assert sorted(report.person_ids) == sorted({callers["C-1"], callers["C-5"], callers["C-6"]})
+    first = Person.objects.get(pk=callers["C-1"])
+    assert (first.id_number, first.phone, first.sex) == ("350824198001010018", "13905970404", "male")
+    assert Person.objects.by_id_number("350824198001010018").get() == first  # blind index written
+    assert Person.objects.get(pk=callers["C-5"]).name == "王匿"
 
 
 def test_one_audit_entry_summarises_the_import(admin) -> None:
@@ -227,6 +292,13 @@ def test_the_command_runs_as_a_named_user_and_writes_the_rejected_rows(admin, tm
     errors, out, err = tmp_path / "errors.csv", io.StringIO(), io.StringIO()
     call_command("import_incidents", str(source), "--errors", str(errors), stdout=out, stderr=err)
     assert "共 2 行，已导入 1 行，此前已导入 0 行，拒绝 1 行" in out.getvalue()
+    job = DBTaskResult.objects.get(task_path="jingwu.incidents.legacy_import.import_index_task")
+    assert f"检索索引由后台任务 {job.pk} 写入" in out.getvalue()  # the search entries are left to a worker
+    assert not SearchEntry.objects.filter(kind="incident").exists()
+    source.write_bytes(csv_bytes([GOOD[1]]))
+    call_command("import_incidents", str(source), "--index-now", stdout=out, stderr=err)
+    assert SearchEntry.objects.filter(kind="incident", object_id=imported("LG2023-0002").pk).exists()
+    assert DBTaskResult.objects.count() == 1
     assert "第3行：接警时间格式错误（坏日期）" in err.getvalue()
     assert errors.read_text(encoding="utf-8-sig").splitlines()[1].startswith("3,接警时间格式错误")
     with pytest.raises(CommandError, match="无权导入"):

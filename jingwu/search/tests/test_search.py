@@ -299,6 +299,8 @@ def test_only_the_newest_matches_are_ranked_beyond_the_cap(user_of, monkeypatch)
     from jingwu.search.tokenizer import index_tokens
 
     monkeypatch.setattr(selectors, "CANDIDATES", 5)
+    # PostgreSQL: the newest 3 are walked, the 2 more come from the GIN index's older matches.
+    monkeypatch.setattr(selectors, "WALK", 3)
     now = timezone.now()
     texts = ["村民报称耕牛走失"] * 7
     SearchEntry.objects.bulk_create(
@@ -356,3 +358,47 @@ def test_who_may_open_the_search_page(client, user_of, username, status):
         client.get("/search/", {"q": "盗窃 电动车", "kind": "case", "date_from": "2026-01-01"}).status_code
         == status
     )
+
+
+def test_a_case_acceptance_writes_its_entry_once(officer, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingwu.cases.services import case_accept
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        made = case_accept(
+            actor=officer, kind="criminal", title="桃溪耕牛被盗案", facts="村民耕牛被盗。", source="walk_in"
+        )
+    hooks = [c for c in callbacks if getattr(c, "__module__", "").startswith("jingwu.search")]
+    # Its post_save and its audit entry both name the case; the second hook must not write again.
+    assert len(hooks) >= 2
+    with CaptureQueriesContext(connection) as queries:
+        for hook in hooks:
+            hook()
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "search_searchentry" in q["sql"] and q["sql"].lstrip().startswith(("INSERT", "UPDATE"))
+    ]
+    assert len(writes) == 1, writes
+    assert ("case", made.pk) in found(officer, "耕牛 被盗")
+
+
+def test_a_scope_that_can_hold_nothing_finds_nothing():
+    from jingwu.search.dictionary import segmenter
+    from jingwu.search.tokenizer import index_tokens, parse_query
+
+    entry = SearchEntry.objects.create(
+        kind="case",
+        object_id=10**9 + 9,
+        title="耕牛",
+        body="村民耕牛走失",
+        tokens=index_tokens(["村民耕牛走失"], segmenter()),
+        occurred_at="2026-01-01T00:00Z",
+    )
+    terms = parse_query("耕牛", segmenter())
+    assert [pk for pk, _ in selectors.ranked(SearchEntry.objects.all(), terms)] == [entry.pk]
+    # An empty scope (pk__in=[]) compiles to no SQL at all: the answer is empty, not an error.
+    assert selectors.ranked(SearchEntry.objects.filter(pk__in=[]), terms) == []
+    assert not selectors.full_text(SearchEntry.objects.filter(pk__in=[]), terms).exists()

@@ -15,6 +15,7 @@ from jingwu.search.tokenizer import (
     fts5_match,
     index_tokens,
     parse_query,
+    relevance,
     tsquery,
     with_pairs,
 )
@@ -102,3 +103,15 @@ def test_entries_indexed_before_pairs_get_them_from_their_stored_tokens():
     assert updated.split()[: len(old.split())] == old.split()
     assert {"盗窃", "电动", "动车"} <= set(updated.split()) and "窃电" not in updated.split()
     assert with_pairs(updated) == updated
+
+
+def test_relevance_grows_with_the_occurrences_and_favours_short_entries():
+    terms = parse_query("盗窃 桃溪镇", SEGMENTER)
+    once = index_tokens(["桃溪镇村民家中被盗窃"], SEGMENTER)
+    twice = index_tokens(["桃溪镇村民家中被盗窃，邻居家也被盗窃"], SEGMENTER)
+    padded = index_tokens(["桃溪镇村民家中被盗窃" + "，天气晴朗无风" * 8], SEGMENTER)
+    average = 40.0
+    assert relevance(index_tokens(["村民家中失火"], SEGMENTER), terms, average) == 0.0
+    assert 0 < relevance(once, terms, average) < relevance(twice, terms, average)
+    # The same matches in a longer entry count less (BM25's length normalisation).
+    assert relevance(padded, terms, average) < relevance(once, terms, average)

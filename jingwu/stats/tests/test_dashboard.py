@@ -7,7 +7,9 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from jingwu.org.models import Unit
@@ -329,3 +331,45 @@ def test_quality_scores_follow_the_selection(user_of):
         actor=leader, period=DEC_2025, selection=scope.resolve(leader, f"joint:{joint.pk}")
     )
     assert {row["unit"] for row in members} == {"桃溪派出所", "永平派出所", "大禾派出所", "湘店派出所"}
+
+
+def _rollup_reads(queries) -> list[str]:
+    tables = ("stats_yearlycount", "stats_monthlycount", "stats_dailycount")
+    return [q["sql"] for q in queries if any(t in q["sql"] for t in tables)]
+
+
+def test_a_closed_period_is_summed_once_then_served_from_the_cache(user_of, december):
+    actor, everything = bureau(user_of)
+    with CaptureQueriesContext(connection) as first:
+        board = selectors.dashboard(actor=actor, period=DEC_2025, selection=everything)
+    with CaptureQueriesContext(connection) as again:
+        cached = selectors.dashboard(actor=actor, period=DEC_2025, selection=everything)
+    assert _rollup_reads(first.captured_queries) and not _rollup_reads(again.captured_queries)
+    assert (cached.incidents, cached.cases, cached.heatmap, cached.trend, cached.townships) == (
+        board.incidents,
+        board.cases,
+        board.heatmap,
+        board.trend,
+        board.townships,
+    )
+
+
+def test_a_late_write_to_a_closed_month_is_counted_at_once(user_of, december, committed):
+    actor, everything = bureau(user_of)
+    taoxi = scope.resolve(actor, "township:350824105000")
+    dec_2023 = periods.month(2023, 12)  # against December 2022: station-years the write leaves alone
+    assert selectors.dashboard(actor=actor, period=DEC_2025, selection=everything).incidents.current == 8
+    assert selectors.dashboard(actor=actor, period=DEC_2025, selection=taoxi).incidents.current == 6
+    selectors.dashboard(actor=actor, period=dec_2023, selection=everything)
+    with committed():  # entered late, into a month whose figures are cached
+        incident(PINGCHUAN_VILLAGE, at("2025-12-20 08:00"), category="public_order")
+    with CaptureQueriesContext(connection) as after:
+        board = selectors.dashboard(actor=actor, period=DEC_2025, selection=everything)
+    assert _rollup_reads(after.captured_queries)
+    assert board.incidents.current == 9
+    assert next(r["figure"].current for r in board.by_category if r["key"] == "public_order") == 3
+    assert board.trend["current"][19] == 1  # the 20th
+    assert selectors.dashboard(actor=actor, period=DEC_2025, selection=taoxi).incidents.current == 6
+    with CaptureQueriesContext(connection) as untouched:
+        selectors.dashboard(actor=actor, period=dec_2023, selection=everything)
+    assert not _rollup_reads(untouched.captured_queries)

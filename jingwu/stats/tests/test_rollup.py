@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from jingwu.incidents.models import Incident
 from jingwu.stats import rollup
-from jingwu.stats.models import DailyCount, MonthlyCount, YearlyCount
+from jingwu.stats.models import DailyCount, MonthlyCount, RollupStamp, YearlyCount
 from jingwu.stats.tests.conftest import PINGCHUAN_VILLAGE, TAOXI_VILLAGE, at, case, dispute, incident
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +235,33 @@ def test_sums_over_years_months_and_days_equal_the_daily_rows(committed):
     assert board.incidents.current == 6
     assert sum(t["count"] for t in board.townships) == 6
     assert sum(map(sum, board.heatmap)) == 6
+
+
+def test_every_rollup_rewrite_gives_its_station_years_a_new_token(committed):
+    """The dashboard's cache is keyed by these tokens: a rewrite that kept a token would serve stale
+    figures from the cache."""
+
+    def tokens() -> dict[tuple[int, int], str]:
+        return {(s.station_id, s.year): s.token for s in RollupStamp.objects.all()}
+
+    with committed():
+        taoxi = incident(received=at("2024-03-01 10:00"))
+        incident(PINGCHUAN_VILLAGE, at("2025-06-01 10:00"))
+    written = tokens()
+    assert set(written) == set(YearlyCount.objects.values_list("station_id", "year__year").distinct())
+    with committed():  # a late write to 2024: that station-year only
+        incident(received=at("2024-11-30 10:00"))
+    late = tokens()
+    assert late[(taoxi.station_id, 2024)] != written[(taoxi.station_id, 2024)]
+    assert {k: v for k, v in late.items() if k[0] != taoxi.station_id} == {
+        k: v for k, v in written.items() if k[0] != taoxi.station_id
+    }
+    rollup.refresh_incident_range(
+        station_ids=[taoxi.station_id], first=date(2024, 3, 1), last=date(2024, 3, 1)
+    )
+    ranged = tokens()
+    assert ranged[(taoxi.station_id, 2024)] != late[(taoxi.station_id, 2024)]
+    rollup.rebuild_months()
+    rebuilt = tokens()
+    assert set(rebuilt) == set(written)
+    assert all(rebuilt[k] != ranged[k] for k in rebuilt)

@@ -1,5 +1,7 @@
-"""`manage.py import_incidents FILE [--dry-run] [--unit CODE] [--user USERNAME] [--errors OUT.csv]`:
-load historical incidents from a legacy system (历史警情导入); the layout is in docs/import.md."""
+"""`manage.py import_incidents FILE [--dry-run] [--unit CODE] [--user USERNAME] [--errors OUT.csv]
+[--index-now]`: load historical incidents from a legacy system (历史警情导入); the layout is in
+docs/import.md. The search entries are left to a background job (a `jobs_worker` writes them) unless
+`--index-now` asks for them before the command returns."""
 
 from __future__ import annotations
 
@@ -35,6 +37,11 @@ class Command(BaseCommand):
             help="the account the import runs as and is audited under (a 系统管理员; default: admin)",
         )
         parser.add_argument("--errors", type=Path, help="also write every rejected row to this CSV file")
+        parser.add_argument(
+            "--index-now",
+            action="store_true",
+            help="write the search entries before returning instead of enqueuing a job for a jobs_worker",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -49,7 +56,13 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(f"单位不存在：{options['unit']}")
         try:
-            report = import_file(actor=actor, path=path, dry_run=options["dry_run"], unit=unit)
+            report = import_file(
+                actor=actor,
+                path=path,
+                dry_run=options["dry_run"],
+                unit=unit,
+                index_in_background=not options["index_now"],
+            )
         except PermissionDenied as exc:
             raise CommandError(f"用户 {actor.username} 无权导入警情（须为系统管理员）") from exc
         except ServiceError as exc:
@@ -73,3 +86,5 @@ class Command(BaseCommand):
             + ("" if report.dry_run else f"，新登记报警人 {report.callers_registered} 人")
             + ("（试运行，未写入）" if report.dry_run else "")
         )
+        if report.index_job_id:
+            self.stdout.write(f"检索索引由后台任务 {report.index_job_id} 写入（须有 jobs_worker 在运行）")
