@@ -32,3 +32,12 @@ def user_of(db):
         return User.objects.select_related("unit").get(username=username)
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the dashboard caches figures keyed by rollup tokens, and a
+    rolled-back test's rows must not answer for the next test's."""
+    from django.core.cache import cache
+
+    cache.clear()
