@@ -415,8 +415,11 @@ def test_an_arrival_in_time_meets_the_110_clock(users, on_commit) -> None:
 
 
 def test_deadlines_are_seen_within_scope(users, on_commit) -> None:
-    case = filed_case(users, on_commit, accepted_at=local(2026, 11, 27, 8, 0))
-    detain(users, on_commit, case, started_at=local(2026, 11, 27, 10, 0))
+    # Two days before today (the sweep runs at the real now): the 24-hour limits are breached and the
+    # 3-day detention limit, due at the end of tomorrow, is not yet in its warning window — on any day.
+    start = timezone.localdate() - timedelta(days=2)
+    case = filed_case(users, on_commit, accepted_at=local(start.year, start.month, start.day, 8, 0))
+    detain(users, on_commit, case, started_at=local(start.year, start.month, start.day, 10, 0))
     deadlines_sweep(now=timezone.now())
     taoxi = set(Deadline.objects.filter(subject_type="case", subject_id=case.pk).values_list("pk", flat=True))
     breached = set(
