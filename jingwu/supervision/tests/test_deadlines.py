@@ -47,6 +47,13 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
+def days_ago(days: int, hour: int) -> datetime:
+    """`hour` o'clock in Wuping `days` days before today: for tests whose sweep runs at the real now, so
+    that which limits are breached, in warning or pending does not change with the day the tests run."""
+    day = timezone.localdate() - timedelta(days=days)
+    return local(day.year, day.month, day.day, hour, 0)
+
+
 def filed_case(users: Any, on_commit: Callable[..., Any], accepted_at: datetime) -> Case:
     """A criminal case of 桃溪 accepted at `accepted_at`, assigned to the 桃溪 officer, filed by the chief."""
     case = on_commit(
@@ -415,11 +422,10 @@ def test_an_arrival_in_time_meets_the_110_clock(users, on_commit) -> None:
 
 
 def test_deadlines_are_seen_within_scope(users, on_commit) -> None:
-    # Two days before today (the sweep runs at the real now): the 24-hour limits are breached and the
-    # 3-day detention limit, due at the end of tomorrow, is not yet in its warning window — on any day.
-    start = timezone.localdate() - timedelta(days=2)
-    case = filed_case(users, on_commit, accepted_at=local(start.year, start.month, start.day, 8, 0))
-    detain(users, on_commit, case, started_at=local(start.year, start.month, start.day, 10, 0))
+    # The 24-hour limits are breached; the 3-day detention limit, due at the end of tomorrow, is not yet
+    # in its warning window.
+    case = filed_case(users, on_commit, accepted_at=days_ago(2, 8))
+    detain(users, on_commit, case, started_at=days_ago(2, 10))
     deadlines_sweep(now=timezone.now())
     taoxi = set(Deadline.objects.filter(subject_type="case", subject_id=case.pk).values_list("pk", flat=True))
     breached = set(

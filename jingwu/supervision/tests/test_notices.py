@@ -26,10 +26,10 @@ from jingwu.supervision.models import NoticeStatus, SupervisionNotice
 from jingwu.supervision.selectors import notices_for
 from jingwu.supervision.services import NotAllowed, deadlines_sweep
 from jingwu.supervision.tests.test_deadlines import (
+    days_ago,
     deadlines_of,
     detain,
     filed_case,
-    local,
 )
 from tests.api.helpers import login
 
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def case(users, on_commit):
     """A criminal case of 桃溪, led by `officer`, handled by 桃溪派出所."""
-    return filed_case(users, on_commit, accepted_at=local(2026, 11, 27, 8, 0))
+    return filed_case(users, on_commit, accepted_at=days_ago(2, 8))
 
 
 @pytest.fixture
@@ -218,7 +218,7 @@ def test_issue_refusals(users, case, admin_case) -> None:
 
 
 def test_a_notice_from_a_breach_and_only_once(users, on_commit, case) -> None:
-    detain(users, on_commit, case, started_at=local(2026, 11, 27, 10, 0))
+    detain(users, on_commit, case, started_at=days_ago(2, 10))
     deadlines = deadlines_of(case)
     with pytest.raises(ServiceError) as refused:
         issue(users.legal_affairs, case, defect="overdue", deadline_id=deadlines["CR-005"].pk)
@@ -362,7 +362,7 @@ def test_the_pages(client, users, case, user_of) -> None:
 
 
 def test_the_deadlines_page_offers_a_notice_on_a_breach(client, users, on_commit, case) -> None:
-    detain(users, on_commit, case, started_at=local(2026, 11, 27, 10, 0))
+    detain(users, on_commit, case, started_at=days_ago(2, 10))
     deadlines_sweep(now=timezone.now())
     breach = deadlines_of(case)["CR-002"]
     client.force_login(users.legal_affairs)
