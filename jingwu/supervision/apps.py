@@ -11,7 +11,7 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from jingwu.supervision.services import deadlines_refresh_on_commit, legal_event_saved
+        from jingwu.supervision.services import deadlines_refresh_many_on_commit, legal_event_saved
         from jingwu.timeline.models import LegalEvent
         from jingwu.timeline.signals import legal_events_recorded
 
@@ -19,7 +19,6 @@ class SupervisionConfig(AppConfig):
         post_save.connect(legal_event_saved, sender=LegalEvent, dispatch_uid="supervision.legal_event_saved")
 
         def bulk_recorded(sender: object, subjects: list[tuple[str, int]], **kwargs: object) -> None:
-            for subject_type, subject_id in subjects:
-                deadlines_refresh_on_commit(subject_type=subject_type, subject_id=subject_id)
+            deadlines_refresh_many_on_commit(subjects)
 
         legal_events_recorded.connect(bulk_recorded, weak=False, dispatch_uid="supervision.bulk_recorded")

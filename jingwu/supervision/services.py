@@ -17,6 +17,7 @@ by one query, whether time passed or a late entry put it behind.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -268,6 +269,49 @@ def deadlines_refresh_on_commit(*, subject_type: str, subject_id: int) -> None:
             return
     # robust: a failing refresh is logged and never undoes or fails the committed step itself.
     transaction.on_commit(_Refresh(subject_type, subject_id), robust=True)
+
+
+def deadlines_refresh_many_on_commit(subjects: Iterable[tuple[str, int]]) -> None:
+    """After the commit, refresh many subjects' deadlines in one transaction (a bulk intake's incidents):
+    one commit for the batch instead of one per subject. Each subject in a savepoint of its own, so one
+    failing refresh is logged and the others still land."""
+    wanted = sorted({(t, i) for t, i in subjects if t in SUBJECT_TYPES})
+    if not wanted:
+        return
+
+    def refresh() -> None:
+        with transaction.atomic():
+            for subject_type, subject_id in _with_clocks(wanted, timezone.now()):
+                try:
+                    with transaction.atomic():
+                        deadlines_refresh(subject_type=subject_type, subject_id=subject_id)
+                except Exception:
+                    logger.exception("deadline refresh of %s %s failed", subject_type, subject_id)
+
+    transaction.on_commit(refresh, robust=True)
+
+
+def _with_clocks(subjects: list[tuple[str, int]], at: datetime) -> list[tuple[str, int]]:
+    """The subjects whose refresh can change something: every case, and the incidents that have a
+    deadline row already or whose timeline yields a finding — read with two queries for all of them. A
+    call only received has no clock yet (the 110 arrival clock starts at dispatch): most of a bulk intake."""
+    incidents = [i for t, i in subjects if t == "incident"]
+    if not incidents:
+        return subjects
+    with_rows = set(
+        Deadline.objects.filter(subject_type="incident", subject_id__in=incidents).values_list(
+            "subject_id", flat=True
+        )
+    )
+    events: dict[int, list[LegalEvent]] = defaultdict(list)
+    for event in LegalEvent.objects.filter(subject_type="incident", subject_id__in=incidents).order_by(
+        "at", "id"
+    ):
+        events[event.subject_id].append(event)
+    kind = incident_case_kind()
+    return [
+        (t, i) for t, i in subjects if t != "incident" or i in with_rows or _findings(events[i], kind, at)
+    ]
 
 
 def deadlines_refresh_in_transaction(*, subject_type: str, subject_id: int) -> None:

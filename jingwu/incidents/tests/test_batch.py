@@ -54,6 +54,34 @@ def test_a_batch_creates_every_valid_call_with_its_timeline_and_one_audit_entry(
     assert entry.changes["ids"] == [first.pk, second.pk]
 
 
+def test_after_the_commit_a_batch_is_searchable_in_a_few_transactions_not_one_per_call(
+    dispatcher, django_capture_on_commit_callbacks
+) -> None:
+    from jingwu.search.models import SearchEntry
+
+    with django_capture_on_commit_callbacks(execute=False) as hooks:
+        results = incident_create_batch(
+            actor=dispatcher,
+            items=[
+                call(idempotency_key=f"d-{n}", caller_name="钟某", caller_phone="13905970002")
+                for n in range(3)
+            ],
+        )
+    ids = [r.incident.pk for r in results]
+    assert not SearchEntry.objects.filter(
+        kind="incident", object_id__in=ids
+    ).exists()  # not before the commit
+    # The derived work of the whole batch: a handful of hooks (each a transaction), not one per incident.
+    assert len(hooks) <= 4
+    for hook in hooks:
+        hook()
+    assert set(
+        SearchEntry.objects.filter(kind="incident", object_id__in=ids).values_list("object_id", flat=True)
+    ) == set(ids)
+    caller = Person.objects.by_phone("13905970002").get()
+    assert SearchEntry.objects.filter(kind="person", object_id=caller.pk).exists()
+
+
 def test_each_call_is_answered_in_order_and_a_bad_call_does_not_stop_the_others(dispatcher) -> None:
     results = incident_create_batch(
         actor=dispatcher,

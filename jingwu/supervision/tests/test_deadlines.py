@@ -31,7 +31,12 @@ from jingwu.people.services import person_create
 from jingwu.supervision.home import home_section
 from jingwu.supervision.models import Deadline
 from jingwu.supervision.selectors import deadline_counts, deadlines_for
-from jingwu.supervision.services import deadlines_refresh, deadlines_sweep, incident_case_kind
+from jingwu.supervision.services import (
+    deadlines_refresh,
+    deadlines_refresh_many_on_commit,
+    deadlines_sweep,
+    incident_case_kind,
+)
 from jingwu.supervision.views import countdown_text
 
 pytestmark = pytest.mark.django_db
@@ -389,6 +394,46 @@ def test_an_incident_dispatch_starts_the_110_arrival_clock(users, on_commit) -> 
     )
     clock.refresh_from_db()
     assert (clock.status, clock.warn_from) == ("met_late", None)
+
+
+def test_a_bulk_refresh_derives_the_clocks_that_exist_and_skips_the_calls_without_one(
+    users, on_commit, django_capture_on_commit_callbacks
+) -> None:
+    received = (timezone.now() - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    made = [
+        on_commit(
+            incident_services.incident_create,
+            actor=users.dispatcher,
+            source="phone_110",
+            village_code=PINGCHUAN_VILLAGE,
+            category="dispute",
+            subcategory="neighbour",
+            narrative=f"居民报称邻居争吵{n}",
+            received_at=received,
+        ).incident
+        for n in range(2)
+    ]
+    dispatched, only_received = made
+    officer = (
+        User.objects.filter(username__startswith=f"roster-{dispatched.station.code}-").order_by("id").first()
+    )
+    on_commit(
+        incident_services.incident_step,
+        actor=users.dispatcher,
+        incident_id=dispatched.pk,
+        kind="dispatched",
+        at=received + timedelta(minutes=1),
+        officer_ids=[officer.pk],
+    )
+    Deadline.objects.filter(subject_type="incident", subject_id__in=[i.pk for i in made]).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_refresh_many_on_commit([("incident", i.pk) for i in made])
+    assert list(
+        Deadline.objects.filter(subject_id=dispatched.pk, subject_type="incident").values_list(
+            "rule_id", flat=True
+        )
+    ) == ["D110-003"]
+    assert not Deadline.objects.filter(subject_id=only_received.pk, subject_type="incident").exists()
 
 
 def test_an_arrival_in_time_meets_the_110_clock(users, on_commit) -> None:
