@@ -56,7 +56,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,39 +66,14 @@ from bench.bench_intake import (
     Deadline,
     _call,
     _commit,
+    _database,
     _demo_password,
     _env,
     _gunicorn,
     _load,
     _when_up,
 )
-from bench.bench_intake import _database as _intake_database
 from bench.figures import emit
-
-
-@contextlib.contextmanager
-def _database(backend: str, tmp: Path) -> Iterator[str]:
-    """bench_intake's database, but named `<BENCH_DB_PREFIX>_<pid>` when the prefix is set, so that a
-    session sharing the PostgreSQL server keeps to its own database names."""
-    prefix = os.environ.get("BENCH_DB_PREFIX")
-    if backend == "sqlite" or not prefix:
-        with _intake_database(backend, tmp) as url:
-            yield url
-        return
-    import psycopg
-
-    from bench.bench_intake import PG_SERVER
-
-    name = f"{prefix}_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 SEED = 350824
 PREFIX_PRELOAD = "BL-"

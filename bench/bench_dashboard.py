@@ -33,7 +33,6 @@ Measured 2026-11-29 at 100k, 1M and 10M on the project's VM: see docs/statistics
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import random
@@ -47,7 +46,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.bench_intake import PG_SERVER, ROOT, _env
+from bench.bench_intake import ROOT, _database, _env
 from bench.figures import emit, percentile
 
 SEED = 350824
@@ -55,26 +54,6 @@ FIRST, LAST = date(2016, 1, 1), date(2025, 12, 31)
 HOURS = list(range(24))
 DISPATCH = [1, 2, 2, 3, 4, 6, 12]
 ARRIVE = list(range(3, 35))
-
-
-@contextlib.contextmanager
-def _database(backend: str, tmp: Path) -> Iterator[str]:
-    """A fresh database: a SQLite file in `tmp`, or a PostgreSQL database `<BENCH_DB_PREFIX>_dash_<pid>`
-    (default prefix jingwu_bench; a session keeps to its own names with it), dropped at the end."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"{os.environ.get('BENCH_DB_PREFIX', 'jingwu_bench')}_dash_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _django() -> None:
@@ -338,7 +317,7 @@ def main() -> None:
         _phase_measure(args)
         return
     for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
-        with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder)) as url:
+        with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder), tag="dash") as url:
             env = _env(url)
             subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True

@@ -26,7 +26,6 @@ With `--profile`, the import runs under cProfile and the top functions go to std
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import json
@@ -37,12 +36,11 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.bench_intake import PG_SERVER, ROOT, Deadline, _env
+from bench.bench_intake import ROOT, Deadline, _database, _env
 from bench.figures import emit
 
 SEED = 350824
@@ -53,26 +51,6 @@ HEADER = (
 ).split()
 DISPOSITIONS = ["当场劝解", "调解结案", "已立刑事案件", "转治安案件", "移交相关部门", "无需处理", ""]
 HOURLY_WEIGHTS = [2, 1, 1, 1, 1, 1, 2, 3, 5, 6, 6, 7, 7, 6, 6, 6, 6, 7, 8, 9, 9, 8, 6, 4]
-
-
-@contextlib.contextmanager
-def _database(backend: str, tmp: Path) -> Iterator[str]:
-    """A SQLite file in `tmp`, or a PostgreSQL database `<BENCH_DB_PREFIX>_import_<pid>` (so a session can
-    keep to its own database names) dropped at the end."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"{os.environ.get('BENCH_DB_PREFIX', 'jingwu_bench')}_import_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _django() -> None:
@@ -208,7 +186,7 @@ def _phase_import(args: argparse.Namespace) -> None:
 
 
 def _bench_backend(backend: str, args: argparse.Namespace, deadline: Deadline, tmp: Path) -> bool:
-    with _database(backend, tmp) as database_url:
+    with _database(backend, tmp, tag="import") as database_url:
         env = _env(database_url)
         began = time.monotonic()
         setup = [sys.executable, "-m", "bench.bench_intake", "--phase", "setup"]

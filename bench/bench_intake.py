@@ -427,13 +427,17 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _database(backend: str, tmp: Path) -> Iterator[str]:
+def _database(backend: str, tmp: Path, tag: str = "") -> Iterator[str]:
+    """A fresh database for one benchmark run: a SQLite file in `tmp`, or a PostgreSQL database
+    `<BENCH_DB_PREFIX>[_<tag>]_<pid>` (default prefix jingwu_bench: a session sharing the server keeps to
+    its own names with it), dropped at the end, also on failure."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp / 'bench.sqlite3'}"
         return
     import psycopg
 
-    name = f"jingwu_bench_{os.getpid()}"
+    prefix = os.environ.get("BENCH_DB_PREFIX", "jingwu_bench")
+    name = f"{prefix}{f'_{tag}' if tag else ''}_{os.getpid()}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

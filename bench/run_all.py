@@ -162,14 +162,22 @@ def plan(size: str, only: list[str] | None) -> list[tuple[str, list[str], int, b
 
 
 def _drop_database(pid: int) -> None:
-    """The database a killed module left behind (its name has the module's pid)."""
+    """The databases a killed module left behind: `<BENCH_DB_PREFIX>[_<tag>]_<pid>` (bench_intake's
+    `_database`) and bench_partitions' `jingwu_scale_bench_*` of that pid."""
+    prefixes = (os.environ.get("BENCH_DB_PREFIX", "jingwu_bench"), "jingwu_scale_bench")
     try:
         import psycopg
 
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "jingwu_bench_{pid}" WITH (FORCE)')
+            names = [
+                name
+                for (name,) in conn.execute("SELECT datname FROM pg_database").fetchall()
+                if name.startswith(prefixes) and name.endswith(f"_{pid}")
+            ]
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except Exception as exc:  # report only: the run's result stands
-        print(f"# could not drop jingwu_bench_{pid}: {exc!r}", file=sys.stderr, flush=True)
+        print(f"# could not drop the databases of pid {pid}: {exc!r}", file=sys.stderr, flush=True)
 
 
 def run_one(
