@@ -393,7 +393,12 @@ def _deliberation(meeting: Deliberation) -> dict[str, Any]:
 
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """The case as its page shows it, read (and audited) through the selector."""
-    case = selectors.case_get(actor=request.auth, case_id=case_id)
+    return _page(request, selectors.case_get(actor=request.auth, case_id=case_id))
+
+
+def _page(request: HttpRequest, case: Case, *, just_accepted: bool = False) -> dict[str, Any]:
+    """The page's data of `case`. A case accepted a moment ago has no officers, measures, approvals or
+    deliberations yet: its page is three reads (parties, legal events, history)."""
     parties = list(case.parties.select_related("person"))
     out = _case(case)
     out.update(
@@ -401,11 +406,15 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
         incident_id=case.incident_id,
         transfer_agency=case.transfer_agency,
         decision_reason=case.decision_reason,
-        officers=[_user(u) for u in case.officers.order_by("username")],
+        officers=[] if just_accepted else [_user(u) for u in case.officers.order_by("username")],
         parties=[_party(p) for p in parties],
-        measures=[_measure(m) for m in case.measures.all()],
-        approvals=[_approval(a, case.status) for a in case.approvals.select_related("submitted_by")],
-        deliberations=[_deliberation(d) for d in case.deliberations.select_related("chair")],
+        measures=[] if just_accepted else [_measure(m) for m in case.measures.all()],
+        approvals=[]
+        if just_accepted
+        else [_approval(a, case.status) for a in case.approvals.select_related("submitted_by")],
+        deliberations=[]
+        if just_accepted
+        else [_deliberation(d) for d in case.deliberations.select_related("chair")],
         timeline=selectors.case_timeline(case, parties),
         available_transitions=_transitions(request, case),
     )
@@ -417,25 +426,9 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 def _accepted(request: HttpRequest, case: Case) -> dict[str, Any]:
-    """The answer to 受案: the page's data of the case just written, from the case in hand. Not the audited
-    re-read of _detail: the case.accept entry records this write, and a case accepted a moment ago has no
-    officers, measures, approvals or deliberations yet. Three reads: parties, legal events, history."""
-    parties = list(case.parties.select_related("person"))
-    out = _case(case)
-    out.update(
-        facts=case.facts,
-        incident_id=case.incident_id,
-        transfer_agency=case.transfer_agency,
-        decision_reason=case.decision_reason,
-        officers=[],
-        parties=[_party(p) for p in parties],
-        measures=[],
-        approvals=[],
-        deliberations=[],
-        timeline=selectors.case_timeline(case, parties),
-        available_transitions=_transitions(request, case),
-    )
-    return out
+    """The answer to 受案: the page's data of the case just written, from the case in hand — not the audited
+    re-read of _detail (the case.accept entry records this write)."""
+    return _page(request, case, just_accepted=True)
 
 
 def _transitions(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
