@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -964,54 +965,42 @@ def _first_commits_while_waiting(monkeypatch: pytest.MonkeyPatch, first: Any) ->
     return given
 
 
-def test_racing_measure_requests_open_one_approval(users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The second of two racing 刑事拘留 requests checks for the first's pending approval only once it
-    holds the case's row lock, and is refused (a check before the lock let both through: two detentions
-    of one person)."""
+@pytest.mark.parametrize(
+    ("request_of", "refusal", "approval_subject"),
+    [
+        (
+            partial(services.measure_request, kind="criminal_detention"),
+            "已在审批中",
+            "measure:criminal_detention",
+        ),
+        (
+            partial(services.party_event_record, code="arrest_request_submitted"),
+            "已在审批中",
+            "event:arrest_request_submitted",
+        ),
+        (partial(services.measure_request, kind="summons"), "尚未结束", None),
+    ],
+    ids=["detention-approval", "arrest-request-approval", "summons-started"],
+)
+def test_of_two_racing_requests_the_second_sees_the_first_under_the_case_lock(
+    users: Any, monkeypatch: pytest.MonkeyPatch, request_of: Any, refusal: str, approval_subject: str | None
+) -> None:
+    """The second of two racing requests for one suspect — 刑事拘留 and 提请批准逮捕 (which open an
+    approval), 传唤 (which starts at once) — checks for the first's pending approval or running measure only
+    once it holds the case's row lock, and is refused (a check before the lock let both through)."""
     case = filed(users)
     party = suspect(users.officer, case)
 
     def request() -> Any:
-        return services.measure_request(
-            actor=users.officer, case_id=case.pk, party_id=party.pk, kind="criminal_detention"
-        )
+        return request_of(actor=users.officer, case_id=case.pk, party_id=party.pk)
 
     given = _first_commits_while_waiting(monkeypatch, request)
-    with pytest.raises(Conflict, match="已在审批中"):
+    with pytest.raises(Conflict, match=refusal):
         request()
-    assert isinstance(given[0], Approval) and given[0].subject == "measure:criminal_detention"
-
-
-def test_racing_party_event_requests_open_one_approval(users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same for a gated party event (提请批准逮捕)."""
-    case = filed(users)
-    party = suspect(users.officer, case)
-
-    def request() -> Any:
-        return services.party_event_record(
-            actor=users.officer, case_id=case.pk, party_id=party.pk, code="arrest_request_submitted"
-        )
-
-    given = _first_commits_while_waiting(monkeypatch, request)
-    with pytest.raises(Conflict, match="已在审批中"):
-        request()
-    assert isinstance(given[0], Approval) and given[0].subject == "event:arrest_request_submitted"
-
-
-def test_a_started_measure_is_seen_under_the_lock(users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A measure without approval (传唤) started by a racing request: the second is refused."""
-    case = filed(users)
-    party = suspect(users.officer, case)
-
-    def request() -> Any:
-        return services.measure_request(
-            actor=users.officer, case_id=case.pk, party_id=party.pk, kind="summons"
-        )
-
-    given = _first_commits_while_waiting(monkeypatch, request)
-    with pytest.raises(Conflict, match="尚未结束"):
-        request()
-    assert isinstance(given[0], Measure)
+    if approval_subject:
+        assert isinstance(given[0], Approval) and given[0].subject == approval_subject
+    else:
+        assert isinstance(given[0], Measure)
 
 
 def test_numbers_start_a_year_and_count_on(users: Any) -> None:

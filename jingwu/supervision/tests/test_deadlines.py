@@ -26,6 +26,7 @@ from jingwu.cases.choices import PartyRole
 from jingwu.cases.models import Case, CaseParty
 from jingwu.cases.offences import find_offence
 from jingwu.incidents import services as incident_services
+from jingwu.incidents.models import Incident
 from jingwu.org.models import Unit, User
 from jingwu.people.services import person_create
 from jingwu.supervision.home import home_section
@@ -347,21 +348,23 @@ def test_the_sweep_uses_the_composite_indexes() -> None:
 # --- 110 incidents ------------------------------------------------------------------------------------------
 
 
-def test_an_incident_dispatch_starts_the_110_arrival_clock(users, on_commit) -> None:
-    assert incident_case_kind() in ("criminal", "administrative")
-    received = (timezone.now() - timedelta(minutes=30)).replace(second=0, microsecond=0)
-    incident = on_commit(
+def city_call(users: Any, on_commit: Callable[..., Any], received: datetime, **extra: Any) -> Incident:
+    """A neighbours' dispute reported by phone from 平川 (城区: the 5-minute arrival norm)."""
+    return on_commit(
         incident_services.incident_create,
         actor=users.dispatcher,
         source="phone_110",
         village_code=PINGCHUAN_VILLAGE,
         category="dispute",
         subcategory="neighbour",
-        priority=2,
-        narrative="居民报称邻居争吵",
+        narrative=extra.pop("narrative", "居民报称邻居争吵"),
         received_at=received,
+        **extra,
     ).incident
-    assert incident.area == "urban"
+
+
+def step(users: Any, on_commit: Callable[..., Any], incident: Incident, kind: str, at: datetime) -> None:
+    """A dispatch (to the station's first roster officer) or another step of the incident."""
     officer = (
         User.objects.filter(username__startswith=f"roster-{incident.station.code}-").order_by("id").first()
     )
@@ -369,10 +372,18 @@ def test_an_incident_dispatch_starts_the_110_arrival_clock(users, on_commit) -> 
         incident_services.incident_step,
         actor=users.dispatcher,
         incident_id=incident.pk,
-        kind="dispatched",
-        at=received + timedelta(minutes=1),
-        officer_ids=[officer.pk],
+        kind=kind,
+        at=at,
+        officer_ids=[officer.pk] if kind == "dispatched" else None,
     )
+
+
+def test_an_incident_dispatch_starts_the_110_arrival_clock(users, on_commit) -> None:
+    assert incident_case_kind() in ("criminal", "administrative")
+    received = (timezone.now() - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    incident = city_call(users, on_commit, received, priority=2)
+    assert incident.area == "urban"
+    step(users, on_commit, incident, "dispatched", received + timedelta(minutes=1))
     [clock] = Deadline.objects.filter(subject_type="incident", subject_id=incident.pk)
     # 城区 5 minutes from the dispatch order (local 110 norm, hours_exact).
     assert (clock.rule_id, clock.due_at, clock.key) == (
@@ -385,13 +396,7 @@ def test_an_incident_dispatch_starts_the_110_arrival_clock(users, on_commit) -> 
     result = deadlines_sweep(now=timezone.now())
     assert clock.pk in result.breach_ids
 
-    on_commit(
-        incident_services.incident_step,
-        actor=users.dispatcher,
-        incident_id=incident.pk,
-        kind="arrived",
-        at=received + timedelta(minutes=9),
-    )
+    step(users, on_commit, incident, "arrived", received + timedelta(minutes=9))
     clock.refresh_from_db()
     assert (clock.status, clock.warn_from) == ("met_late", None)
 
@@ -400,31 +405,9 @@ def test_a_bulk_refresh_derives_the_clocks_that_exist_and_skips_the_calls_withou
     users, on_commit, django_capture_on_commit_callbacks
 ) -> None:
     received = (timezone.now() - timedelta(minutes=30)).replace(second=0, microsecond=0)
-    made = [
-        on_commit(
-            incident_services.incident_create,
-            actor=users.dispatcher,
-            source="phone_110",
-            village_code=PINGCHUAN_VILLAGE,
-            category="dispute",
-            subcategory="neighbour",
-            narrative=f"居民报称邻居争吵{n}",
-            received_at=received,
-        ).incident
-        for n in range(2)
-    ]
+    made = [city_call(users, on_commit, received, narrative=f"居民报称邻居争吵{n}") for n in range(2)]
     dispatched, only_received = made
-    officer = (
-        User.objects.filter(username__startswith=f"roster-{dispatched.station.code}-").order_by("id").first()
-    )
-    on_commit(
-        incident_services.incident_step,
-        actor=users.dispatcher,
-        incident_id=dispatched.pk,
-        kind="dispatched",
-        at=received + timedelta(minutes=1),
-        officer_ids=[officer.pk],
-    )
+    step(users, on_commit, dispatched, "dispatched", received + timedelta(minutes=1))
     Deadline.objects.filter(subject_type="incident", subject_id__in=[i.pk for i in made]).delete()
     with django_capture_on_commit_callbacks(execute=True):
         deadlines_refresh_many_on_commit([("incident", i.pk) for i in made])
@@ -438,27 +421,9 @@ def test_a_bulk_refresh_derives_the_clocks_that_exist_and_skips_the_calls_withou
 
 def test_an_arrival_in_time_meets_the_110_clock(users, on_commit) -> None:
     received = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
-    incident = incident_services.incident_create(
-        actor=users.dispatcher,
-        source="phone_110",
-        village_code=PINGCHUAN_VILLAGE,
-        category="dispute",
-        subcategory="neighbour",
-        narrative="居民报称邻居争吵",
-        received_at=received,
-    ).incident
-    officer = (
-        User.objects.filter(username__startswith=f"roster-{incident.station.code}-").order_by("id").first()
-    )
+    incident = city_call(users, on_commit, received)
     for kind, minutes in (("dispatched", 1), ("arrived", 4)):
-        on_commit(
-            incident_services.incident_step,
-            actor=users.dispatcher,
-            incident_id=incident.pk,
-            kind=kind,
-            at=received + timedelta(minutes=minutes),
-            officer_ids=[officer.pk] if kind == "dispatched" else None,
-        )
+        step(users, on_commit, incident, kind, received + timedelta(minutes=minutes))
     [clock] = Deadline.objects.filter(subject_type="incident", subject_id=incident.pk)
     assert (clock.rule_id, clock.status) == ("D110-003", "met")
 
